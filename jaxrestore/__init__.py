@@ -1,0 +1,5 @@
+"""jaxrestore: image restoration models in JAX/Flax NNX with PyTorch twins.
+
+Images are float32 NHWC in [0, 1] everywhere inside this package.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""Reading and writing image files with Pillow; every failure is a clear error.
+
+Images are returned as float32 HWC in [0, 1] (``read_image``) or uint8 HWC.
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+class ImageError(ValueError):
+  """An image file that is missing, unreadable or of the wrong kind."""
+
+
+def list_images(folder: str | os.PathLike) -> list[Path]:
+  """Image files directly in ``folder``, sorted by name; an error if there are none."""
+  folder = Path(folder)
+  if not folder.is_dir():
+    raise ImageError(f"image folder not found: {folder}")
+  files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+  if not files:
+    raise ImageError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
+  return files
+
+
+def read_uint8(path: str | os.PathLike, channels: int | None = None) -> np.ndarray:
+  """Reads an 8-bit gray or RGB image as uint8 HWC.
+
+  Args:
+    path: the file.
+    channels: 1 or 3 to require that many channels (a gray file for an RGB model
+      is an error, never silently converted); None keeps the file's own.
+  """
+  path = Path(path)
+  if not path.is_file():
+    raise ImageError(f"image not found: {path}")
+  try:
+    with Image.open(path) as im:
+      im.load()
+      mode = im.mode
+      if mode in ("L", "RGB"):
+        arr = np.asarray(im)
+      elif mode in ("P", "RGBA", "LA", "CMYK", "YCbCr"):
+        arr = np.asarray(im.convert("RGB" if mode != "LA" else "L"))
+      else:
+        raise ImageError(f"{path}: unsupported image mode {mode!r} (expected 8-bit gray or RGB)")
+  except (UnidentifiedImageError, OSError, SyntaxError) as e:
+    raise ImageError(f"{path}: not a readable image ({e})") from None
+  if arr.ndim == 2:
+    arr = arr[:, :, None]
+  if channels is not None and arr.shape[-1] != channels:
+    raise ImageError(f"{path}: image has {arr.shape[-1]} channel(s), expected {channels}")
+  return arr
+
+
+def read_image(path: str | os.PathLike, channels: int | None = None) -> np.ndarray:
+  """float32 HWC in [0, 1]: float32(uint8 / 255.) as KAIR's ``uint2single``."""
+  return (read_uint8(path, channels) / 255.0).astype(np.float32)
+
+
+def write_image(path: str | os.PathLike, img: np.ndarray) -> None:
+  """Writes float [0, 1] (clipped, rounded) or uint8 HWC as PNG/JPEG by suffix."""
+  img = np.asarray(img)
+  if img.dtype != np.uint8:
+    img = np.round(np.clip(img.astype(np.float64), 0, 1) * 255).astype(np.uint8)
+  if img.ndim == 3 and img.shape[-1] == 1:
+    img = img[:, :, 0]
+  Path(path).parent.mkdir(parents=True, exist_ok=True)
+  Image.fromarray(img).save(path)
+
+
+def grid(*images: np.ndarray, pad: int = 4) -> np.ndarray:
+  """Places same-height HWC images side by side (e.g. input | output | target)."""
+  h = images[0].shape[0]
+  c = max(im.shape[-1] for im in images)
+  parts = []
+  for im in images:
+    if im.shape[0] != h:
+      raise ValueError("grid needs images of the same height")
+    parts += [np.broadcast_to(im, im.shape[:2] + (c,)), np.ones((h, pad, c), im.dtype)]
+  return np.concatenate(parts[:-1], axis=1)

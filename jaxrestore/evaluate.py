@@ -1,0 +1,86 @@
+"""Denoising evaluation with the standard protocol (see ../shared/README.md).
+
+Per image: uint8 -> float32 / 255; noise from ``np.random.seed(seed)`` then
+``normal(0, sigma/255, HWC)`` (not clipped); output clipped, x255, rounded to
+uint8; PSNR (and SSIM) against the uint8 clean image, no border crop.
+"""
+import csv
+import dataclasses
+import os
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from jaxrestore import metrics
+from jaxrestore.data import images
+from jaxrestore.data.noise import gaussian_noise_seeded
+
+
+@dataclasses.dataclass
+class ImageResult:
+  name: str
+  height: int
+  width: int
+  psnr_noisy: float
+  psnr: float
+  ssim: float
+
+
+def make_apply(model: nnx.Module):
+  """A jitted eval-mode ``apply(x_nhwc) -> y_nhwc`` (one compile per image size)."""
+  model.eval()
+  graphdef, state = nnx.split(model)
+
+  @jax.jit
+  def apply(state, x):
+    return nnx.merge(graphdef, state)(x)
+
+  return lambda x: apply(state, x)
+
+
+def evaluate_denoiser(apply, folder: str | os.PathLike, sigma: float, channels: int,
+                      seed: int = 0, grid_dir: str | os.PathLike | None = None):
+  """Runs ``apply`` on every image of ``folder``; returns a list of ``ImageResult``."""
+  results = []
+  for path in images.list_images(folder):
+    clean_u8 = images.read_uint8(path, channels)
+    clean = (clean_u8 / 255.0).astype(np.float32)
+    noisy = gaussian_noise_seeded(clean, sigma, seed)
+    out = np.asarray(apply(jnp.asarray(noisy[None])))[0]
+    out_u8 = metrics.to_uint8(out)
+    noisy_u8 = metrics.to_uint8(noisy)
+    results.append(ImageResult(
+        name=path.name, height=clean.shape[0], width=clean.shape[1],
+        psnr_noisy=float(metrics.psnr_uint8(noisy_u8, clean_u8)),
+        psnr=float(metrics.psnr_uint8(out_u8, clean_u8)),
+        ssim=float(metrics.ssim(out_u8.astype(np.float32), clean_u8.astype(np.float32),
+                                data_range=255.0))))
+    if grid_dir is not None:
+      images.write_image(Path(grid_dir) / f"{path.stem}_grid.png",
+                         images.grid(noisy_u8, out_u8, clean_u8))
+  return results
+
+
+def write_csv(path: str | os.PathLike, results: list[ImageResult]) -> None:
+  path = Path(path)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  fields = [f.name for f in dataclasses.fields(ImageResult)]
+  with open(path, "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=fields)
+    w.writeheader()
+    for r in results:
+      w.writerow(dataclasses.asdict(r))
+
+
+def format_table(results: list[ImageResult]) -> str:
+  lines = [f"{'image':<16} {'size':>9} {'noisy':>8} {'psnr':>8} {'ssim':>7}"]
+  for r in results:
+    lines.append(f"{r.name:<16} {f'{r.height}x{r.width}':>9} {r.psnr_noisy:8.3f} "
+                 f"{r.psnr:8.3f} {r.ssim:7.4f}")
+  mean = lambda f: float(np.mean([getattr(r, f) for r in results]))
+  lines.append(f"{'mean':<16} {'':>9} {mean('psnr_noisy'):8.3f} {mean('psnr'):8.3f} "
+               f"{mean('ssim'):7.4f}")
+  return "\n".join(lines)

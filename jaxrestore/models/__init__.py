@@ -1,0 +1,5 @@
+"""Flax NNX models. ``create(name, rngs=..., **kwargs)`` builds any registered model."""
+from jaxrestore.models import dncnn
+from jaxrestore.models.registry import create, names, register
+
+__all__ = ["create", "names", "register", "dncnn"]

@@ -1,0 +1,218 @@
+"""DnCNN family (Flax NNX, NHWC): DnCNN, UDnCNN, DUDnCNN.
+
+Twin of ``torch_ref/models/dncnn.py``; same class names, constructor arguments
+and registry names. ``depth`` counts convolutions (KAIR DnCNN-17: 17; the ECE285
+models with D batch-normalised layers: D + 2). Parameters live in ``conv`` and
+``bn`` lists in every layout; ``layout`` only tells the porting code which torch
+key names to use ('kair': ``model.{i}``, 'ece285': ``conv.{k}`` / ``bn.{k}``).
+
+Presets (see the bottom of the file):
+
+* ``kair_dncnn17``: KAIR's DnCNN-17 for training (gray, conv+BN+ReLU body, output
+  ``x - net(x)``, BN momentum 0.9 / eps 1e-4 as KAIR's ``basicblock.conv``).
+* ``kair_dncnn17_merged``: the same without BN, as KAIR's released checkpoints.
+* ``ece285_dncnn`` / ``ece285_udncnn`` / ``ece285_dudncnn``: D=6, C=64, RGB,
+  output ``conv(h) + x``, BN weight initialised to 1.25 sqrt(C). The original code
+  wrote ``nn.BatchNorm2d(C, C)``, which sets eps = C = 64; pass
+  ``legacy_bn_eps=True`` to reproduce that (needed to port its checkpoints), the
+  default is torch's eps = 1e-5.
+"""
+import math
+
+import jax
+from flax import nnx
+
+from jaxrestore.models.layers import (BatchNorm2d, conv2d, he_normal, max_pool2x2_with_indices,
+                                      max_unpool2x2, torch_default_kernel)
+from jaxrestore.models.registry import register
+
+_SQRT2 = math.sqrt(2)
+
+
+def _conv_stack(channels_in, features, channels_out, dilations, use_bias, rngs):
+  """Convs with He-normal init on all but the last, which keeps torch's default."""
+  depth = len(dilations)
+  widths = [channels_in] + [features] * (depth - 1) + [channels_out]
+  return nnx.List([
+      conv2d(widths[i], widths[i + 1], 3, dilation=dilations[i], use_bias=use_bias,
+             kernel_init=he_normal if i < depth - 1 else torch_default_kernel, rngs=rngs)
+      for i in range(depth)
+  ])
+
+
+def _bn_stack(n, features, eps, momentum, scale_init):
+  return nnx.List([BatchNorm2d(features, eps=eps, momentum=momentum, scale_init=scale_init)
+                   for _ in range(n)])
+
+
+class DnCNN(nnx.Module):
+  """Plain DnCNN: conv-ReLU, (depth-2) x conv-[BN]-ReLU, conv; output ``x ± net(x)``."""
+
+  def __init__(self, depth: int = 17, features: int = 64, in_channels: int = 1,
+               out_channels: int | None = None, use_bn: bool = True, use_bias: bool = True,
+               residual: str = "subtract", bn_eps: float = 1e-5, bn_momentum: float = 0.1,
+               bn_weight_init: float = 1.0, layout: str = "kair", *, rngs: nnx.Rngs):
+    out_channels = in_channels if out_channels is None else out_channels
+    if depth < 2:
+      raise ValueError(f"depth must be >= 2 convolutions, got {depth}")
+    if residual not in ("add", "subtract", "none"):
+      raise ValueError(f"residual must be 'add', 'subtract' or 'none', got {residual!r}")
+    if residual != "none" and in_channels != out_channels:
+      raise ValueError("a residual DnCNN needs in_channels == out_channels")
+    if layout not in ("kair", "ece285"):
+      raise ValueError(f"layout must be 'kair' or 'ece285', got {layout!r}")
+    self.in_channels = in_channels
+    self.residual = residual
+    self.layout = layout
+    self.use_bn = use_bn
+    self.conv = _conv_stack(in_channels, features, out_channels, [1] * depth, use_bias, rngs)
+    self.bn = _bn_stack(depth - 2 if use_bn else 0, features, bn_eps, bn_momentum,
+                        bn_weight_init)
+
+  def __call__(self, x):
+    _check_channels(x, self.in_channels)
+    h = jax.nn.relu(self.conv[0](x))
+    for i, conv in enumerate(self.conv[1:-1]):
+      h = conv(h)
+      if self.use_bn:
+        h = self.bn[i](h)
+      h = jax.nn.relu(h)
+    n = self.conv[-1](h)
+    if self.residual == "add":
+      return x + n
+    if self.residual == "subtract":
+      return x - n
+    return n
+
+
+def _check_channels(x, channels):
+  if x.ndim != 4 or x.shape[-1] != channels:
+    raise ValueError(f"expected NHWC input with {channels} channel(s), got shape {x.shape}")
+
+
+def _check_u_depth(depth):
+  if depth < 6 or depth % 2:
+    raise ValueError(f"U-shaped DnCNNs need an even depth >= 6 convolutions, got {depth}")
+
+
+class UDnCNN(nnx.Module):
+  """U-shaped DnCNN: 2x2 max-pool with indices down, max-unpool with them up.
+
+  Skips are added and scaled by 1/sqrt(2); output ``conv(h) + x``. Any H, W of at
+  least 2^(D/2 - 1) works (odd sizes as torch: floor pooling, unpool to the size
+  before pooling).
+  """
+
+  def __init__(self, depth: int = 8, features: int = 64, channels: int = 3,
+               use_bias: bool = True, bn_eps: float = 1e-5, bn_momentum: float = 0.1,
+               bn_weight_init: float = 10.0, *, rngs: nnx.Rngs):
+    _check_u_depth(depth)
+    self.channels = channels
+    self.D = depth - 2
+    self.num_pools = self.D // 2 - 1
+    self.conv = _conv_stack(channels, features, channels, [1] * depth, use_bias, rngs)
+    self.bn = _bn_stack(self.D, features, bn_eps, bn_momentum, bn_weight_init)
+
+  def __call__(self, x):
+    _check_channels(x, self.channels)
+    D = self.D
+    if min(x.shape[1:3]) < 2 ** self.num_pools:
+      raise ValueError(f"UDnCNN with depth {D + 2} needs H, W >= {2 ** self.num_pools}, "
+                       f"got {x.shape[1:3]}")
+    h = jax.nn.relu(self.conv[0](x))
+    skips, indices, shapes = [], [], []
+    for i in range(D // 2 - 1):
+      shapes.append(h.shape[1:3])
+      h, idx = max_pool2x2_with_indices(jax.nn.relu(self.bn[i](self.conv[i + 1](h))))
+      skips.append(h)
+      indices.append(idx)
+    for i in range(D // 2 - 1, D // 2 + 1):
+      h = jax.nn.relu(self.bn[i](self.conv[i + 1](h)))
+    for i in range(D // 2 + 1, D):
+      j = i - (D // 2 + 1) + 1
+      h = jax.nn.relu(self.bn[i](self.conv[i + 1]((h + skips[-j]) / _SQRT2)))
+      h = max_unpool2x2(h, indices[-j], shapes[-j])
+    return self.conv[D + 1](h) + x
+
+
+def dud_dilations(depth: int) -> list[int]:
+  """Per-conv dilations of DUDnCNN: 2^(pools so far - unpools so far) in UDnCNN.
+
+  depth 8 (D=6) gives 1, 1, 2, 4, 4, 2, 1, 1.
+  """
+  _check_u_depth(depth)
+  D = depth - 2
+  down = [0] + list(range(D // 2)) + [D // 2 - 1] * (D + 1 - D // 2)
+  up = [0] * (D // 2 + 1) + list(range(D - D // 2)) + [D - D // 2 - 1]
+  return [2 ** (k - l) for k, l in zip(down, up)]
+
+
+class DUDnCNN(nnx.Module):
+  """UDnCNN with pooling replaced by dilated convolutions; same skips, any H, W."""
+
+  def __init__(self, depth: int = 8, features: int = 64, channels: int = 3,
+               use_bias: bool = True, bn_eps: float = 1e-5, bn_momentum: float = 0.1,
+               bn_weight_init: float = 10.0, *, rngs: nnx.Rngs):
+    self.channels = channels
+    self.D = depth - 2
+    self.conv = _conv_stack(channels, features, channels, dud_dilations(depth), use_bias, rngs)
+    self.bn = _bn_stack(self.D, features, bn_eps, bn_momentum, bn_weight_init)
+
+  def __call__(self, x):
+    _check_channels(x, self.channels)
+    D = self.D
+    h = jax.nn.relu(self.conv[0](x))
+    skips = []
+    for i in range(D // 2 - 1):
+      h = jax.nn.relu(self.bn[i](self.conv[i + 1](h)))
+      skips.append(h)
+    for i in range(D // 2 - 1, D // 2 + 1):
+      h = jax.nn.relu(self.bn[i](self.conv[i + 1](h)))
+    for i in range(D // 2 + 1, D):
+      j = i - (D // 2 + 1) + 1
+      h = jax.nn.relu(self.bn[i](self.conv[i + 1]((h + skips[-j]) / _SQRT2)))
+    return self.conv[D + 1](h) + x
+
+
+# --- Factory / presets --------------------------------------------------------------------
+
+KAIR = dict(depth=17, features=64, in_channels=1, use_bias=True, residual="subtract",
+            bn_eps=1e-4, bn_momentum=0.9, layout="kair")
+
+
+@register("dncnn")
+def _dncnn(**kw):
+  return DnCNN(**kw)
+
+
+@register("kair_dncnn17", **KAIR)
+def _kair_dncnn17(**kw):
+  return DnCNN(**kw)
+
+
+@register("kair_dncnn17_merged", **{**KAIR, "use_bn": False})
+def _kair_dncnn17_merged(**kw):
+  return DnCNN(**kw)
+
+
+def _ece285(cls, legacy_bn_eps=False, features=64, **kw):
+  kw.setdefault("bn_weight_init", 1.25 * math.sqrt(features))
+  if legacy_bn_eps:
+    kw["bn_eps"] = float(features)
+  return cls(features=features, **kw)
+
+
+@register("ece285_dncnn")
+def _ece285_dncnn(**kw):
+  kw = {"depth": 8, "in_channels": 3, "residual": "add", "layout": "ece285", **kw}
+  return _ece285(DnCNN, **kw)
+
+
+@register("ece285_udncnn")
+def _ece285_udncnn(**kw):
+  return _ece285(UDnCNN, **kw)
+
+
+@register("ece285_dudncnn")
+def _ece285_dudncnn(**kw):
+  return _ece285(DUDnCNN, **kw)

@@ -1,0 +1,105 @@
+"""Layers with PyTorch's defaults, in NHWC.
+
+Mapping to PyTorch, where it is not obvious:
+
+* ``conv2d``: ``nn.Conv2d`` with integer ``padding`` (zeros) and ``dilation``. The
+  kernel is HWIO (torch: OIHW). Default init is torch's: weight
+  ``kaiming_uniform_(a=sqrt(5))`` = U(+-1/sqrt(fan_in)), bias U(+-1/sqrt(fan_in)).
+  ``he_normal`` is ``kaiming_normal_(nonlinearity='relu')``: N(0, 2/fan_in), *not*
+  truncated (flax's ``he_normal`` is truncated).
+* ``BatchNorm2d``: ``nn.BatchNorm2d``. ``momentum`` uses torch's convention
+  (weight of the new batch statistic; flax uses 1 - that). Training normalises with
+  the biased batch variance and updates ``var`` with the unbiased one, as torch
+  does; ``num_batches_tracked`` is kept so checkpoints round-trip exactly.
+"""
+import math
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+# kaiming_normal_(mode='fan_in', nonlinearity='relu'): N(0, 2 / fan_in), not truncated.
+he_normal = nnx.initializers.variance_scaling(2.0, "fan_in", "normal")
+# torch's default kaiming_uniform_(a=sqrt(5)): U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+torch_default_kernel = nnx.initializers.variance_scaling(1.0 / 3.0, "fan_in", "uniform")
+
+
+def torch_default_bias(fan_in: int):
+  bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+  def init(key, shape, dtype=jnp.float32):
+    return jax.random.uniform(key, shape, dtype, -bound, bound)
+
+  return init
+
+
+def conv2d(in_features: int, out_features: int, kernel_size: int = 3, *, stride: int = 1,
+           padding: int | None = None, dilation: int = 1, use_bias: bool = True,
+           kernel_init=torch_default_kernel, rngs: nnx.Rngs) -> nnx.Conv:
+  """``nn.Conv2d(in, out, k, stride, padding, dilation, bias)``; padding defaults to 'same'."""
+  if padding is None:
+    padding = dilation * (kernel_size // 2)
+  return nnx.Conv(
+      in_features, out_features, (kernel_size, kernel_size), strides=stride,
+      padding=((padding, padding), (padding, padding)), kernel_dilation=dilation,
+      use_bias=use_bias, kernel_init=kernel_init,
+      bias_init=torch_default_bias(in_features * kernel_size * kernel_size), rngs=rngs)
+
+
+class BatchNorm2d(nnx.Module):
+  """``torch.nn.BatchNorm2d`` over the last (channel) axis of NHWC inputs."""
+
+  def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1,
+               scale_init: float = 1.0, use_running_average: bool = False):
+    self.num_features = num_features
+    self.eps = eps
+    self.momentum = momentum
+    self.use_running_average = use_running_average
+    self.scale = nnx.Param(jnp.full((num_features,), scale_init, jnp.float32))
+    self.bias = nnx.Param(jnp.zeros((num_features,), jnp.float32))
+    self.mean = nnx.BatchStat(jnp.zeros((num_features,), jnp.float32))
+    self.var = nnx.BatchStat(jnp.ones((num_features,), jnp.float32))
+    self.num_batches_tracked = nnx.BatchStat(jnp.zeros((), jnp.int32))
+
+  def __call__(self, x):
+    if self.use_running_average:
+      mean, var = self.mean[...], self.var[...]
+    else:
+      axes = tuple(range(x.ndim - 1))
+      n = math.prod(x.shape[:-1])
+      if n < 2:
+        raise ValueError("BatchNorm2d in training mode needs more than one value per channel, "
+                         f"got input of shape {x.shape}")
+      mean = jnp.mean(x, axis=axes)
+      var = jnp.mean(jnp.square(x - mean), axis=axes)
+      m = self.momentum
+      self.mean[...] = (1 - m) * self.mean[...] + m * jax.lax.stop_gradient(mean)
+      self.var[...] = (1 - m) * self.var[...] + m * jax.lax.stop_gradient(var) * (n / (n - 1))
+      self.num_batches_tracked[...] = self.num_batches_tracked[...] + 1
+    inv = jax.lax.rsqrt(var + self.eps)
+    return (x - mean) * (inv * self.scale[...]) + self.bias[...]
+
+
+def max_pool2x2_with_indices(x):
+  """``F.max_pool2d(x, 2, return_indices=True)`` for NHWC (floor mode).
+
+  Indices are window-local (0..3, row-major in the 2x2 window); ties go to the
+  first maximum as in torch's CPU kernel, and so does the gradient.
+  """
+  n, h, w, c = x.shape
+  h2, w2 = h // 2, w // 2
+  windows = x[:, :2 * h2, :2 * w2].reshape(n, h2, 2, w2, 2, c)
+  windows = windows.transpose(0, 1, 3, 2, 4, 5).reshape(n, h2, w2, 4, c)
+  idx = jnp.argmax(windows, axis=3)
+  out = jnp.take_along_axis(windows, idx[:, :, :, None, :], axis=3)[:, :, :, 0, :]
+  return out, idx
+
+
+def max_unpool2x2(x, idx, output_hw: tuple[int, int]):
+  """``F.max_unpool2d(x, idx, 2, output_size=output_hw)`` with indices from above."""
+  n, h2, w2, c = x.shape
+  hit = idx[:, :, :, None, :] == jnp.arange(4)[:, None]
+  y = jnp.where(hit, x[:, :, :, None, :], jnp.zeros((), x.dtype))
+  y = y.reshape(n, h2, w2, 2, 2, c).transpose(0, 1, 3, 2, 4, 5).reshape(n, 2 * h2, 2 * w2, c)
+  oh, ow = output_hw
+  return jnp.pad(y, ((0, 0), (0, oh - 2 * h2), (0, ow - 2 * w2), (0, 0)))

@@ -1,0 +1,8 @@
+"""Model registry of the PyTorch twins: ``create(name, **kwargs)``.
+
+Names and keyword arguments are the same as in ``jaxrestore.models``.
+"""
+from torch_ref.models import dncnn
+from torch_ref.models.registry import create, names, register
+
+__all__ = ["create", "names", "register", "dncnn"]
