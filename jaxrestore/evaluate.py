@@ -41,23 +41,32 @@ def make_apply(model: nnx.Module):
   return lambda x: apply(state, x)
 
 
+def evaluate_image(apply, name: str, clean_u8: np.ndarray, sigma: float, seed: int = 0):
+  """Denoises one uint8 HWC image; returns (ImageResult, noisy_u8, output_u8)."""
+  clean = (clean_u8 / 255.0).astype(np.float32)
+  noisy = gaussian_noise_seeded(clean, sigma, seed)
+  out_u8 = metrics.to_uint8(np.asarray(apply(jnp.asarray(noisy[None])))[0])
+  noisy_u8 = metrics.to_uint8(noisy)
+  result = ImageResult(
+      name=name, height=clean.shape[0], width=clean.shape[1],
+      psnr_noisy=float(metrics.psnr_uint8(noisy_u8, clean_u8)),
+      psnr=float(metrics.psnr_uint8(out_u8, clean_u8)),
+      ssim=float(metrics.ssim(out_u8.astype(np.float32), clean_u8.astype(np.float32),
+                              data_range=255.0)))
+  return result, noisy_u8, out_u8
+
+
 def evaluate_denoiser(apply, folder: str | os.PathLike, sigma: float, channels: int,
                       seed: int = 0, grid_dir: str | os.PathLike | None = None):
-  """Runs ``apply`` on every image of ``folder``; returns a list of ``ImageResult``."""
+  """Runs ``apply`` on every image of ``folder``; returns a list of ``ImageResult``.
+
+  With ``grid_dir``, also writes a noisy | output | clean PNG per image.
+  """
   results = []
   for path in images.list_images(folder):
     clean_u8 = images.read_uint8(path, channels)
-    clean = (clean_u8 / 255.0).astype(np.float32)
-    noisy = gaussian_noise_seeded(clean, sigma, seed)
-    out = np.asarray(apply(jnp.asarray(noisy[None])))[0]
-    out_u8 = metrics.to_uint8(out)
-    noisy_u8 = metrics.to_uint8(noisy)
-    results.append(ImageResult(
-        name=path.name, height=clean.shape[0], width=clean.shape[1],
-        psnr_noisy=float(metrics.psnr_uint8(noisy_u8, clean_u8)),
-        psnr=float(metrics.psnr_uint8(out_u8, clean_u8)),
-        ssim=float(metrics.ssim(out_u8.astype(np.float32), clean_u8.astype(np.float32),
-                                data_range=255.0))))
+    result, noisy_u8, out_u8 = evaluate_image(apply, path.name, clean_u8, sigma, seed)
+    results.append(result)
     if grid_dir is not None:
       images.write_image(Path(grid_dir) / f"{path.stem}_grid.png",
                          images.grid(noisy_u8, out_u8, clean_u8))

@@ -5,7 +5,6 @@ refused, never executed.
 """
 import os
 import pickle
-import zipfile
 
 import numpy as np
 import torch
@@ -32,7 +31,7 @@ def load_torch_state_dict(path: str | os.PathLike, key: str | None = None) -> di
     raise CheckpointError(
         f"{path}: refused to load: it is not a plain tensor checkpoint (loading it would need "
         f"arbitrary pickled objects, which weights_only=True forbids). Details: {e}") from None
-  except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
+  except Exception as e:  # torch.load raises many types (IndexError, RuntimeError, ...)
     raise CheckpointError(f"{path}: not a PyTorch checkpoint ({type(e).__name__}: {e})") from None
   for part in (key.split("/") if key else []):
     if not isinstance(obj, dict) or part not in obj:

@@ -1,0 +1,41 @@
+"""KAIR's public DnCNN sigma=25 checkpoint, ported, on Set12 and BSD68 in both trees.
+
+Protocol of ../shared/README.md; known PyTorch means: Set12 30.43 dB, BSD68 29.23 dB.
+"""
+import numpy as np
+import pytest
+import torch
+
+import torch_ref.models as tm
+from jaxrestore import evaluate, porting
+from jaxrestore.data import images
+from jaxrestore.data.noise import gaussian_noise_seeded
+from torch_ref import metrics as tmetrics
+
+CKPT = "data/checkpoints/kair_dncnn_25.pth"
+
+
+def _torch_psnrs(ckpt, folder):
+  net = tm.create("kair_dncnn17_merged")
+  net.load_state_dict(torch.load(ckpt, weights_only=True), strict=True)
+  net.eval()
+  out = []
+  for path in images.list_images(folder):
+    clean_u8 = images.read_uint8(path, 1)
+    noisy = gaussian_noise_seeded((clean_u8 / 255.0).astype(np.float32), 25.0, seed=0)
+    with torch.no_grad():
+      y = net(torch.from_numpy(noisy.transpose(2, 0, 1))[None])[0].numpy().transpose(1, 2, 0)
+    out.append(float(tmetrics.psnr_uint8(tmetrics.to_uint8(y), clean_u8)))
+  return np.array(out)
+
+
+@pytest.mark.parametrize("folder,expected", [("data/bsd/set12", 30.43), ("data/bsd/bsd68", 29.23)])
+def test_kair_dncnn25_psnr_both_trees(shared_path, folder, expected):
+  ckpt, folder = shared_path(CKPT), shared_path(folder)
+  model = porting.load_checkpoint(ckpt, "kair_dncnn17_merged")
+  results = evaluate.evaluate_denoiser(evaluate.make_apply(model), folder, 25.0, 1, seed=0)
+  jax_psnr = np.array([r.psnr for r in results])
+  torch_psnr = _torch_psnrs(ckpt, folder)
+  assert abs(jax_psnr.mean() - expected) <= 0.01, jax_psnr.mean()
+  assert abs(torch_psnr.mean() - expected) <= 0.01, torch_psnr.mean()
+  np.testing.assert_allclose(jax_psnr, torch_psnr, rtol=0, atol=1e-3)

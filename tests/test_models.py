@@ -1,0 +1,59 @@
+"""Model construction: registry, presets, initialisation, argument checks."""
+import numpy as np
+import pytest
+from flax import nnx
+
+import jaxrestore.models as jm
+from jaxrestore.models.dncnn import dud_dilations
+
+
+def test_unknown_model_lists_the_known_ones():
+  with pytest.raises(ValueError, match="unknown model 'dncnn18'.*kair_dncnn17"):
+    jm.create("dncnn18", rngs=nnx.Rngs(0))
+
+
+def test_kair_preset():
+  m = jm.create("kair_dncnn17", rngs=nnx.Rngs(0))
+  assert len(m.conv) == 17 and len(m.bn) == 15 and m.residual == "subtract"
+  assert m.bn[0].eps == 1e-4 and m.bn[0].momentum == 0.9
+  assert len(jm.create("kair_dncnn17_merged", rngs=nnx.Rngs(0)).bn) == 0
+
+
+def test_ece285_presets_and_eps_quirk():
+  m = jm.create("ece285_dncnn", rngs=nnx.Rngs(0))
+  assert len(m.conv) == 8 and m.residual == "add" and m.bn[0].eps == 1e-5
+  np.testing.assert_allclose(np.asarray(m.bn[0].scale[...]), 1.25 * np.sqrt(64))
+  assert jm.create("ece285_dncnn", legacy_bn_eps=True, rngs=nnx.Rngs(0)).bn[0].eps == 64.0
+  assert jm.create("ece285_udncnn", legacy_bn_eps=True, rngs=nnx.Rngs(0)).bn[3].eps == 64.0
+
+
+def test_dud_dilations():
+  assert dud_dilations(8) == [1, 1, 2, 4, 4, 2, 1, 1]
+  m = jm.create("ece285_dudncnn", rngs=nnx.Rngs(0))
+  assert [c.kernel_dilation for c in m.conv] == [1, 1, 2, 4, 4, 2, 1, 1]
+  assert [c.padding[0][0] for c in m.conv] == [1, 1, 2, 4, 4, 2, 1, 1]
+
+
+def test_he_normal_init_is_not_truncated():
+  m = jm.create("dncnn", depth=3, features=256, in_channels=64, out_channels=64,
+                residual="none", rngs=nnx.Rngs(0))
+  w = np.asarray(m.conv[1].kernel[...]).ravel()
+  std = np.sqrt(2.0 / (256 * 9))
+  assert abs(w.std() / std - 1) < 0.01
+  # A truncated normal (flax's he_normal) has nothing beyond 2 std; N(0, 1) has 4.6%.
+  assert 0.04 < np.mean(np.abs(w) > 2 * std) < 0.052
+  last = np.asarray(m.conv[-1].kernel[...]).ravel()  # torch default: U(+-1/sqrt(fan_in))
+  assert np.abs(last).max() <= 1 / np.sqrt(256 * 9)
+
+
+@pytest.mark.parametrize("depth", [5, 7, 4])
+def test_u_models_need_even_depth(depth):
+  with pytest.raises(ValueError, match="even depth >= 6"):
+    jm.create("ece285_udncnn", depth=depth, rngs=nnx.Rngs(0))
+
+
+def test_bad_residual_and_channels():
+  with pytest.raises(ValueError, match="residual"):
+    jm.create("dncnn", residual="sub", rngs=nnx.Rngs(0))
+  with pytest.raises(ValueError, match="in_channels == out_channels"):
+    jm.create("dncnn", in_channels=1, out_channels=3, rngs=nnx.Rngs(0))
