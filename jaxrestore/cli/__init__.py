@@ -1,0 +1,1 @@
+"""absl entry points (console scripts); scripts/*.py call these."""

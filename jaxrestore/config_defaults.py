@@ -1,0 +1,44 @@
+"""The full set of training options with their defaults; configs/*.py override them."""
+import ml_collections
+
+
+def base_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.model = "kair_dncnn17"
+  c.model_kwargs = ml_collections.ConfigDict()
+  c.loss = "mse"  # mse | l1 | sum_squared_half
+  c.seed = 0
+  c.num_steps = 1000
+  c.log_every = 50
+  c.eval_every = 500
+  c.checkpoint_every = 500
+  c.keep_checkpoints = 3
+  c.num_devices = 0  # 0: all local devices; the batch is split over them
+
+  c.data = ml_collections.ConfigDict()
+  # {"kind": "skimage", "config": "gray"|"rgb"} or {"kind": "folder", "path": ..., "subdirs": {...}}
+  c.data.train = ml_collections.ConfigDict({"kind": "skimage", "config": "gray"})
+  c.data.train_split = "train"
+  c.data.val = ml_collections.ConfigDict({"kind": "skimage", "config": "gray"})
+  c.data.val_split = "validation"
+  c.data.cache_dir = ""  # prepared array_record files; default ~/.cache/jaxrestore/tfds
+  c.data.channels = 1
+  c.data.image_keys = ("clean",)
+  c.data.mode = "denoise"  # denoise | noise2noise | paired
+  c.data.crop = 40
+  c.data.batch_size = 128
+  c.data.augment = True
+  c.data.num_workers = 0  # grain worker processes; resume needs the same number
+  c.data.noise = ml_collections.ConfigDict(
+      {"kind": "gaussian", "sigma": 25.0, "sigma_min": None, "sigma_max": None, "peak": 30.0})
+  c.data.noise.sigma_min = ml_collections.FieldReference(None, field_type=float)
+  c.data.noise.sigma_max = ml_collections.FieldReference(None, field_type=float)
+
+  c.optimizer = ml_collections.ConfigDict({
+      "name": "adam", "lr": 1e-4, "weight_decay": 0.0, "b1": 0.9, "b2": 0.999, "eps": 1e-8,
+      "momentum": 0.0, "dampening": 0.0, "nesterov": False})
+  c.optimizer.schedule = ml_collections.ConfigDict({"name": "constant"})
+
+  c.eval = ml_collections.ConfigDict(
+      {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2})
+  return c

@@ -1,0 +1,209 @@
+"""Datasets as TFDS builders stored as array_record, read without TensorFlow.
+
+Records hold the encoded image files (PNG/JPEG bytes, decoded with Pillow in the
+input pipeline) plus name, height, width and channels, so a pipeline can check
+sizes before it starts. Nothing is ever downloaded:
+
+* ``ImageFolder``: a local directory (manual-dir style). Either the images sit
+  directly in it (clean only, e.g. BSD train400), or it has sub-folders of
+  same-named images, one per feature (e.g. ``{"input": "synthetic", "clean":
+  "gt", "mask": "mask"}`` for Snow100K's layout). One builder config per folder
+  and content fingerprint, so a changed folder is prepared again.
+* ``SkimageSamples``: the embedded default, made from images scikit-image ships
+  (configs ``gray`` and ``rgb``; the validation split is ``camera`` / ``astronaut``).
+
+``load(spec, split, cache_dir)`` prepares (once) and returns a random-access data
+source; every record is checked while preparing, so a corrupt file, an image of
+the wrong channel count or mixed gray/RGB content fails there with its name.
+"""
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow_datasets as tfds
+from PIL import Image
+
+from jaxrestore.data import images
+
+DEFAULT_CACHE = Path(os.environ.get("JAXRESTORE_DATA_CACHE",
+                                    Path.home() / ".cache" / "jaxrestore" / "tfds"))
+
+_BYTES = lambda: tfds.features.Tensor(shape=(), dtype=np.object_)  # noqa: E731
+_INT = lambda: tfds.features.Scalar(dtype=np.int32)  # noqa: E731
+
+
+def _features(image_keys):
+  return tfds.features.FeaturesDict({
+      **{k: _BYTES() for k in image_keys},
+      "name": tfds.features.Text(), "height": _INT(), "width": _INT(), "channels": _INT()})
+
+
+def _check_record(name: str, arrays: dict[str, np.ndarray]) -> tuple[int, int, int]:
+  """Checks a record's images agree in size; returns (H, W, channels of 'clean')."""
+  shapes = {k: a.shape for k, a in arrays.items()}
+  hw = {s[:2] for s in shapes.values()}
+  if len(hw) != 1:
+    raise images.ImageError(f"{name}: images of one sample differ in size: {shapes}")
+  ref = arrays.get("clean", next(iter(arrays.values())))
+  return ref.shape[0], ref.shape[1], ref.shape[2]
+
+
+class _Checked:
+  """Tracks channel counts over a split: mixed gray/RGB content is an error."""
+
+  def __init__(self, where):
+    self.where, self.seen = where, {}
+
+  def add(self, name, channels):
+    self.seen.setdefault(channels, name)
+    if len(self.seen) > 1:
+      (c1, n1), (c2, n2) = sorted(self.seen.items())
+      raise images.ImageError(
+          f"{self.where}: mixed channel counts: {n1} has {c1}, {n2} has {c2}; "
+          "keep one kind of image per dataset")
+
+
+class ImageFolderConfig(tfds.core.BuilderConfig):
+
+  def __init__(self, *, folder: str, subdirs: tuple[tuple[str, str], ...], **kw):
+    super().__init__(**kw)
+    self.folder, self.subdirs = folder, subdirs
+
+
+def _fingerprint(folder: Path, subdirs) -> str:
+  h = hashlib.sha256(str(folder.resolve()).encode())
+  for key, sub in subdirs:
+    d = folder / sub
+    for p in (images.list_images(d) if d.is_dir() else []):
+      st = p.stat()
+      h.update(f"{key}/{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+  return h.hexdigest()[:16]
+
+
+class ImageFolder(tfds.core.GeneratorBasedBuilder):
+  """Images from a local folder; see the module docstring."""
+
+  VERSION = tfds.core.Version("1.0.0")
+
+  def _info(self):
+    return self.dataset_info_from_configs(
+        features=_features([k for k, _ in self.builder_config.subdirs]))
+
+  def _split_generators(self, dl_manager):
+    return {"data": self._generate_examples()}
+
+  def _generate_examples(self):
+    cfg = self.builder_config
+    folder = Path(cfg.folder)
+    first_key, first_dir = cfg.subdirs[0]
+    checked = _Checked(folder)
+    for path in images.list_images(folder / first_dir):
+      files = {first_key: path}
+      for key, sub in cfg.subdirs[1:]:
+        other = folder / sub / path.name
+        if not other.is_file():
+          matches = sorted((folder / sub).glob(path.stem + ".*"))
+          if len(matches) != 1:
+            raise images.ImageError(f"{path}: no matching '{key}' image in {folder / sub}")
+          other = matches[0]
+        files[key] = other
+      arrays = {k: images.read_uint8(p) for k, p in files.items()}
+      h, w, c = _check_record(str(path), arrays)
+      checked.add(str(path), c)
+      record = {k: p.read_bytes() for k, p in files.items()}
+      yield path.name, {**record, "name": path.name, "height": h, "width": w, "channels": c}
+
+
+def _png(arr: np.ndarray) -> bytes:
+  buf = io.BytesIO()
+  Image.fromarray(arr).save(buf, format="PNG")
+  return buf.getvalue()
+
+
+SKIMAGE_SAMPLES = {
+    "gray": {"train": ["brick", "grass", "gravel", "clock", "coins", "moon", "page", "text",
+                       "astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry"],
+             "validation": ["camera"]},
+    "rgb": {"train": ["chelsea", "coffee", "rocket", "immunohistochemistry",
+                      "hubble_deep_field", "colorwheel"],
+            "validation": ["astronaut"]},
+}
+
+
+class SkimageSamples(tfds.core.GeneratorBasedBuilder):
+  """Natural images shipped with scikit-image: the embedded default data."""
+
+  VERSION = tfds.core.Version("1.0.0")
+  BUILDER_CONFIGS = [tfds.core.BuilderConfig(name="gray"), tfds.core.BuilderConfig(name="rgb")]
+
+  def _info(self):
+    return self.dataset_info_from_configs(features=_features(["clean"]))
+
+  def _split_generators(self, dl_manager):
+    splits = SKIMAGE_SAMPLES[self.builder_config.name]
+    return {split: self._generate_examples(names) for split, names in splits.items()}
+
+  def _generate_examples(self, names):
+    import skimage.data  # pylint: disable=g-import-not-at-top
+
+    gray = self.builder_config.name == "gray"
+    for name in names:
+      img = np.asarray(getattr(skimage.data, name)())
+      if img.ndim == 3 and img.shape[-1] == 4:
+        img = img[..., :3]
+      if gray and img.ndim == 3:
+        img = np.asarray(Image.fromarray(img).convert("L"))  # BT.601 luma
+      if not gray and img.ndim == 2:
+        continue
+      h, w = img.shape[:2]
+      yield name, {"clean": _png(img), "name": name, "height": h, "width": w,
+                   "channels": 1 if gray else 3}
+
+
+def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
+  """Prepares (if needed) and returns the data source of ``spec``'s ``split``.
+
+  ``spec``: ``{"kind": "skimage", "config": "gray"}`` or ``{"kind": "folder",
+  "path": "...", "subdirs": {"clean": "."}}``. Folder datasets have one split,
+  "data".
+  """
+  cache_dir = Path(cache_dir or DEFAULT_CACHE)
+  kind = spec["kind"]
+  if kind == "skimage":
+    builder = SkimageSamples(config=spec.get("config", "gray"), data_dir=cache_dir,
+                             file_format="array_record")
+  elif kind == "folder":
+    folder = Path(spec["path"])
+    if not folder.is_dir():
+      raise images.ImageError(f"dataset folder not found: {folder}")
+    subdirs = tuple((spec.get("subdirs") or {"clean": "."}).items())
+    for _, sub in subdirs:
+      images.list_images(folder / sub)  # missing or empty: a clear error now
+    name = f"{folder.resolve().name}_{_fingerprint(folder, subdirs)}".lower()
+    name = "".join(ch if ch.isalnum() else "_" for ch in name)
+    builder = ImageFolder(config=ImageFolderConfig(name=name, folder=str(folder.resolve()),
+                                                   subdirs=subdirs),
+                          data_dir=cache_dir, file_format="array_record")
+  else:
+    raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage' or 'folder')")
+  builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+      manual_dir=spec.get("path")))
+  if split not in builder.info.splits:
+    raise ValueError(f"dataset has no split {split!r}; it has {list(builder.info.splits)}")
+  return builder.as_data_source(split=split)
+
+
+def decode(record: dict, key: str = "clean", channels: int | None = None) -> np.ndarray:
+  """uint8 HWC from a record's encoded image bytes."""
+  try:
+    with Image.open(io.BytesIO(record[key])) as im:
+      arr = np.asarray(im.convert("L" if im.mode in ("L", "LA") else "RGB"))
+  except Exception as e:  # Pillow raises many kinds for damaged data
+    raise images.ImageError(f"{record.get('name', '?')}: cannot decode '{key}' ({e})") from None
+  arr = arr[:, :, None] if arr.ndim == 2 else arr
+  if channels is not None and arr.shape[-1] != channels:
+    raise images.ImageError(f"{record.get('name', '?')}: {arr.shape[-1]} channel(s), "
+                            f"expected {channels}")
+  return arr

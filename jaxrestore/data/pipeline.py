@@ -1,0 +1,121 @@
+"""grain input pipelines: aligned random crops, flips/rotations, noise on the fly.
+
+Batch ``k`` of a pipeline is a pure function of (seed, k): records are shuffled
+per epoch by grain, and each sample's randomness comes from grain's per-index
+generator. So the batches do not depend on the number of worker processes, and
+a restored iterator state (``get_state``/``set_state``, checkpointed with the
+model) continues with exactly the batches an uninterrupted run would see.
+
+Modes (what a sample holds, all float32 HWC in [0, 1] before noise):
+
+* ``denoise``: ``input`` = clean + noise, ``target`` = clean.
+* ``noise2noise``: ``input`` and ``target`` = two independent noisy draws of the
+  clean image, ``clean`` kept for evaluation only.
+* ``paired``: ``input`` / ``target`` (and any other keys) read from the record,
+  e.g. snowy / clean / mask; no synthetic noise.
+"""
+import dataclasses
+
+import grain
+from absl import flags
+import numpy as np
+
+from jaxrestore.data import datasets, images
+
+
+@dataclasses.dataclass(frozen=True)
+class NoiseSpec:
+  """Gaussian noise of std ``sigma``/255, or per image ~ U[sigma_min, sigma_max]/255.
+
+  ``kind='poisson'``: Poisson noise with ``peak`` photons at intensity 1.
+  """
+  kind: str = "gaussian"
+  sigma: float = 25.0
+  sigma_min: float | None = None
+  sigma_max: float | None = None
+  peak: float = 30.0
+
+  def __post_init__(self):
+    if self.kind not in ("gaussian", "poisson"):
+      raise ValueError(f"noise kind must be 'gaussian' or 'poisson', got {self.kind!r}")
+    if (self.sigma_min is None) != (self.sigma_max is None):
+      raise ValueError("give both sigma_min and sigma_max, or neither")
+
+  def apply(self, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if self.kind == "poisson":
+      return (rng.poisson(clean * self.peak) / self.peak).astype(np.float32)
+    sigma = self.sigma if self.sigma_min is None else rng.uniform(self.sigma_min, self.sigma_max)
+    return (clean + rng.normal(0.0, sigma / 255.0, clean.shape)).astype(np.float32)
+
+
+def augment_8(x: np.ndarray, mode: int) -> np.ndarray:
+  """DnCNN's eight flips/rotations: rot90 by mode % 4, then a vertical flip if mode >= 4."""
+  x = np.rot90(x, mode % 4, axes=(0, 1))
+  return np.flipud(x) if mode >= 4 else x
+
+
+class CropAugmentNoise(grain.transforms.RandomMap):
+  """Record -> sample dict of float32 HWC arrays (see module docstring)."""
+
+  def __init__(self, *, crop: int | None, channels: int, mode: str, keys: tuple[str, ...],
+               noise: NoiseSpec | None, augment: bool):
+    if mode not in ("denoise", "noise2noise", "paired"):
+      raise ValueError(f"unknown data mode {mode!r}")
+    self.crop, self.channels, self.mode = crop, channels, mode
+    self.keys, self.noise, self.augment = keys, noise, augment
+
+  def random_map(self, record, rng: np.random.Generator):
+    arrays = {k: datasets.decode(record, k, None if k == "mask" else self.channels)
+              for k in self.keys}
+    h, w = next(iter(arrays.values())).shape[:2]
+    if self.crop:
+      top, left = rng.integers(0, h - self.crop + 1), rng.integers(0, w - self.crop + 1)
+      arrays = {k: a[top:top + self.crop, left:left + self.crop] for k, a in arrays.items()}
+    if self.augment:
+      mode = int(rng.integers(0, 8))
+      arrays = {k: augment_8(a, mode) for k, a in arrays.items()}
+    arrays = {k: (a / 255.0).astype(np.float32) for k, a in arrays.items()}
+    if self.mode == "paired":
+      return arrays
+    clean = arrays["clean"]
+    if self.mode == "denoise":
+      return {"input": self.noise.apply(clean, rng), "target": clean}
+    return {"input": self.noise.apply(clean, rng), "target": self.noise.apply(clean, rng),
+            "clean": clean}
+
+
+def check_source(source, *, crop: int | None, channels: int, where: str = "dataset"):
+  """Every record is large enough for ``crop`` and has ``channels`` channels."""
+  if len(source) == 0:
+    raise images.ImageError(f"{where} is empty")
+  for i in range(len(source)):
+    r = source[i]
+    name = r["name"].decode() if isinstance(r["name"], bytes) else r["name"]
+    if int(r["channels"]) != channels:
+      raise images.ImageError(f"{where}: {name} has {int(r['channels'])} channel(s), "
+                              f"the config expects {channels}")
+    if crop and (int(r["height"]) < crop or int(r["width"]) < crop):
+      raise images.ImageError(f"{where}: {name} is {int(r['height'])}x{int(r['width'])}, "
+                              f"smaller than the {crop}x{crop} crop")
+
+
+def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: int,
+                  mode: str = "denoise", noise: NoiseSpec | None = None,
+                  keys: tuple[str, ...] = ("clean",), augment: bool = True,
+                  num_workers: int = 0, shard_index: int = 0, shard_count: int = 1,
+                  where: str = "training data") -> grain.IterDataset:
+  """The infinite, shuffled, batched training stream of ``source``."""
+  check_source(source, crop=crop, channels=channels, where=where)
+  ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat()
+  ds = ds.random_map(CropAugmentNoise(crop=crop, channels=channels, mode=mode, keys=keys,
+                                      noise=noise, augment=augment))
+  ds = ds.batch(batch_size * shard_count, drop_remainder=True)
+  if shard_count > 1:  # each process takes its slice of every global batch
+    per = batch_size
+    ds = ds.map(lambda b: {k: v[shard_index * per:(shard_index + 1) * per] for k, v in b.items()})
+  ids = ds.to_iter_dataset()
+  if num_workers > 0:
+    if not flags.FLAGS.is_parsed():  # grain's workers read absl flags; outside app.run
+      flags.FLAGS.mark_as_parsed()
+    ids = ids.mp_prefetch(grain.MultiprocessingOptions(num_workers=num_workers))
+  return ids

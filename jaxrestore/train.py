@@ -1,0 +1,294 @@
+"""Training: pure jitted steps, orbax checkpoints, resumable input pipeline.
+
+The step is ``train_step(state, batch) -> (state, metrics)``, jitted with the
+state donated. NNX graphs are split once outside; inside the jitted function
+the model is merged (``nnx.merge``) and differentiated with
+``nnx.value_and_grad`` (merging inside ``jax.value_and_grad`` instead trips
+over the BatchNorm statistics). Pieces compose for other models:
+
+* ``TrainState`` is one model + one optimiser. A multi-output model only needs
+  its own ``loss_fn(model, batch, rng) -> (loss, metrics)``.
+* ``apply_gradients`` is the shared update (with the non-finite guard), so a GAN
+  step can hold two ``TrainState``s and update each with its own optimiser.
+
+Non-finite guard: a step whose loss or gradients are NaN/inf leaves the state
+unchanged and reports ``finite = 0``; the loop stops with a clear error, and
+the last checkpoint (always of a finite state) stays as it is.
+"""
+import dataclasses
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import flax
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+from flax import nnx
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
+from tqdm import tqdm
+
+from jaxrestore import evaluate, losses, metrics, models, optim
+from jaxrestore.data import datasets, images, pipeline
+from jaxrestore.metric_writers import MetricWriter
+
+
+class TrainingError(RuntimeError):
+  """Training cannot go on (non-finite loss, incompatible workdir, ...)."""
+
+
+@flax.struct.dataclass
+class TrainState:
+  step: jax.Array
+  params: Any  # nnx.State of nnx.Param
+  rest: Any  # nnx.State of everything else (BatchNorm statistics)
+  opt_state: Any
+  rng: jax.Array
+
+
+def create_train_state(model: nnx.Module, tx: optax.GradientTransformation,
+                       seed: int) -> tuple[nnx.GraphDef, nnx.GraphDef, TrainState]:
+  """Splits ``model`` once: (train-mode graphdef, eval-mode graphdef, state)."""
+  model.train()
+  graphdef, params, rest = nnx.split(model, nnx.Param, ...)
+  model.eval()
+  eval_graphdef = nnx.graphdef(model)
+  model.train()
+  state = TrainState(step=jnp.zeros((), jnp.int32), params=params, rest=rest,
+                     opt_state=tx.init(params), rng=jax.random.PRNGKey(seed))
+  return graphdef, eval_graphdef, state
+
+
+def _all_finite(tree) -> jax.Array:
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
+            if jnp.issubdtype(x.dtype, jnp.floating)]
+  return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
+
+
+def apply_gradients(state: TrainState, tx, grads, rest, rng, loss) -> tuple[TrainState, jax.Array]:
+  """One optimiser update; a non-finite loss or gradient leaves ``state`` as it was."""
+  updates, opt_state = tx.update(grads, state.opt_state, state.params)
+  new = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
+                      rest=rest, opt_state=opt_state, rng=rng)
+  finite = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(new.params)
+  guarded = jax.tree.map(lambda n, o: jnp.where(finite, n, o), new, state)
+  return guarded.replace(step=state.step + 1), finite
+
+
+LossFn = Callable[[nnx.Module, dict, jax.Array], tuple[jax.Array, dict]]
+
+
+def make_train_step(graphdef: nnx.GraphDef, tx: optax.GradientTransformation, loss_fn: LossFn):
+  """The pure, jitted ``train_step(state, batch) -> (state, metrics)``; state is donated."""
+
+  def train_step(state: TrainState, batch):
+    model = nnx.merge(graphdef, state.params, state.rest)
+    rng, step_rng = jax.random.split(state.rng)
+    (loss, aux), grads = nnx.value_and_grad(
+        lambda m: loss_fn(m, batch, step_rng), has_aux=True)(model)
+    rest = nnx.state(model, nnx.Not(nnx.Param))
+    state, finite = apply_gradients(state, tx, grads, rest, rng, loss)
+    return state, {"loss": loss, "grad_norm": optax.tree.norm(grads),
+                   "finite": finite.astype(jnp.float32), **aux}
+
+  return jax.jit(train_step, donate_argnums=0)
+
+
+def make_apply(eval_graphdef: nnx.GraphDef):
+  """Jitted eval-mode ``apply(state, x) -> y``."""
+
+  @jax.jit
+  def apply(state: TrainState, x):
+    return nnx.merge(eval_graphdef, state.params, state.rest)(x)
+
+  return apply
+
+
+def denoise_loss(pixel_loss) -> LossFn:
+  """Restoration loss ``pixel_loss(model(input), target)``; PSNR vs the clean image."""
+
+  def loss_fn(model, batch, rng):
+    del rng
+    pred = model(batch["input"])
+    loss = pixel_loss(pred, batch["target"])
+    clean = batch.get("clean", batch["target"])
+    return loss, {"psnr": jnp.mean(metrics.psnr(jnp.clip(pred, 0, 1), clean))}
+
+  return loss_fn
+
+
+# --- The loop --------------------------------------------------------------------------------
+
+_MODEL_KEYS = ("model", "model_kwargs", "data.channels")
+
+
+def _lookup(cfg: dict, dotted: str):
+  for part in dotted.split("."):
+    cfg = cfg.get(part, {}) if isinstance(cfg, dict) else {}
+  return cfg
+
+
+def prepare_workdir(config: ml_collections.ConfigDict, workdir: Path, write: bool = True):
+  """Writes config.json, or checks an existing one describes the same model."""
+  workdir.mkdir(parents=True, exist_ok=True)
+  path = workdir / "config.json"
+  new = json.loads(config.to_json_best_effort())
+  if path.exists():
+    old = json.loads(path.read_text())
+    diff = [k for k in _MODEL_KEYS if _lookup(old, k) != _lookup(new, k)]
+    if diff:
+      raise TrainingError(
+          f"workdir {workdir} holds a run of a different model ("
+          + "; ".join(f"{k}: {_lookup(old, k)!r} there, {_lookup(new, k)!r} now" for k in diff)
+          + "). Use a new --workdir; nothing was changed.")
+  if write:
+    path.write_text(json.dumps(new, indent=2))
+
+
+def _noise_spec(cfg) -> pipeline.NoiseSpec:
+  return pipeline.NoiseSpec(**cfg.to_dict())
+
+
+def _sharding(num_devices: int | None = None):
+  devices = jax.devices()[:num_devices] if num_devices else jax.devices()
+  mesh = jax.sharding.Mesh(np.array(devices), ("data",))
+  return mesh, NamedSharding(mesh, P("data")), NamedSharding(mesh, P())
+
+
+def _checkpoint_managers(workdir: Path, config):
+  opts = dict(create=True, enable_async_checkpointing=False)
+  latest = ocp.CheckpointManager(
+      workdir / "checkpoints", item_names=("state", "data"),
+      options=ocp.CheckpointManagerOptions(max_to_keep=config.keep_checkpoints, **opts))
+  best = ocp.CheckpointManager(
+      workdir / "best", item_names=("state",),
+      options=ocp.CheckpointManagerOptions(max_to_keep=1, best_fn=lambda m: m["psnr"],
+                                           best_mode="max", **opts))
+  return latest, best
+
+
+def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, writer):
+  """PSNR/SSIM on the validation set (standard noise protocol) and image grids."""
+  ev = config.eval
+  results = []
+  n = min(len(val_source), ev.max_images) if ev.max_images else len(val_source)
+  for i in range(n):
+    record = val_source[i]
+    clean = datasets.decode(record, "clean", config.data.channels)
+    name = record["name"].decode() if isinstance(record["name"], bytes) else str(record["name"])
+    result, noisy_u8, out_u8 = evaluate.evaluate_image(
+        lambda x: apply(state, x), name, clean, ev.sigma, ev.seed)
+    results.append(result)
+    if i < ev.num_grids:
+      grid = images.grid(noisy_u8, out_u8, clean)
+      images.write_image(workdir / "images" / f"step{step:07d}_{Path(name).stem}.png", grid)
+      writer.write_image(step, f"eval/{name}", grid)
+  summary = {"psnr": float(np.mean([r.psnr for r in results])),
+             "ssim": float(np.mean([r.ssim for r in results]))}
+  writer.write(step, summary, prefix="eval/")
+  return summary
+
+
+def build_data(config, shard_index=0, shard_count=1):
+  d = config.data
+  cache = d.cache_dir or None
+  train_src = datasets.load(d.train.to_dict(), d.train_split, cache)
+  val_src = datasets.load(d.val.to_dict(), d.val_split, cache) if d.get("val") else None
+  if val_src is not None:
+    pipeline.check_source(val_src, crop=None, channels=d.channels, where="validation data")
+  ds = pipeline.train_dataset(
+      train_src, batch_size=d.batch_size // shard_count, crop=d.crop, channels=d.channels,
+      seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
+      augment=d.augment, num_workers=d.num_workers, shard_index=shard_index,
+      shard_count=shard_count)
+  return ds, val_src
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.PathLike):
+  """Trains ``config`` in ``workdir``, resuming from its latest checkpoint if any.
+
+  Returns the final TrainState and the last evaluation summary.
+  """
+  workdir = Path(workdir).absolute()
+  prepare_workdir(config, workdir)
+  mesh, data_sharding, replicated = _sharding(config.get("num_devices") or None)
+  if config.data.batch_size % mesh.size:
+    raise ValueError(f"batch size {config.data.batch_size} is not divisible by the "
+                     f"{mesh.size} devices")
+
+  ds, val_src = build_data(config)
+  model = models.create(config.model, rngs=nnx.Rngs(config.seed), **config.model_kwargs.to_dict())
+  tx = optim.make_optimizer(config.optimizer)
+  graphdef, eval_graphdef, state = create_train_state(model, tx, config.seed)
+  del model
+  train_step = make_train_step(graphdef, tx, denoise_loss(losses.get_pixel_loss(config.loss)))
+  apply = make_apply(eval_graphdef)
+
+  it = iter(ds)
+  latest, best = _checkpoint_managers(workdir, config)
+  start = 0
+  if latest.latest_step() is not None:
+    start = latest.latest_step()
+    try:
+      restored = latest.restore(start, args=ocp.args.Composite(
+          state=ocp.args.StandardRestore(state), data=ocp.args.JsonRestore()))
+    except ValueError as e:
+      raise TrainingError(
+          f"cannot resume from {workdir / 'checkpoints' / str(start)}: its state does not fit "
+          f"this config (was the optimizer or model changed?). Use a new --workdir; the "
+          f"checkpoint is left as it is. Details: {str(e)[:500]}") from None
+    state = restored.state
+    it.set_state(restored.data)
+    print(f"resumed from {workdir / 'checkpoints'} at step {start}", flush=True)
+  state = jax.device_put(state, replicated)
+
+  writer = MetricWriter(workdir, enabled=jax.process_index() == 0)
+  pending, summary = [], {}
+  t_last, step_last = time.time(), start
+  bar = tqdm(total=config.num_steps, initial=start, desc="train", unit="step",
+             dynamic_ncols=True, mininterval=2.0)
+  try:
+    for step in range(start + 1, config.num_steps + 1):
+      batch = jax.device_put(next(it), data_sharding)
+      state, step_metrics = train_step(state, batch)
+      pending.append(step_metrics)
+      bar.update(1)
+      saving = step % config.checkpoint_every == 0 or step == config.num_steps
+      if step % config.log_every == 0 or saving:  # never save before the NaN check
+        host = jax.device_get(pending)
+        bad = [step - len(host) + 1 + i for i, m in enumerate(host) if m["finite"] < 1]
+        if bad:
+          raise TrainingError(
+              f"loss or gradients became NaN/inf at step {bad[0]}; training stopped. The last "
+              f"checkpoint (step {latest.latest_step()}) is kept unchanged in {workdir}.")
+        now = time.time()
+        mean = {k: float(np.mean([m[k] for m in host])) for k in host[0] if k != "finite"}
+        rate = (step - step_last) / max(now - t_last, 1e-9)
+        eta = (config.num_steps - step) / max(rate, 1e-9)
+        writer.write(step, {**mean, "steps_per_sec": rate}, prefix="train/")
+        bar.set_postfix(loss=f"{mean['loss']:.5f}", psnr=f"{mean.get('psnr', 0):.2f}")
+        bar.write(f"step {step}/{config.num_steps} loss {mean['loss']:.6f} "
+                  f"psnr {mean.get('psnr', math.nan):.2f}  {rate:.2f} it/s  "
+                  f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")
+        pending, t_last, step_last = [], now, step
+      if val_src is not None and (step % config.eval_every == 0 or step == config.num_steps):
+        summary = evaluate_state(apply, state, val_src, config, step, workdir, writer)
+        bar.write(f"eval step {step}: psnr {summary['psnr']:.3f} ssim {summary['ssim']:.4f}")
+        best.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state)),
+                  metrics=summary)
+      if saving:
+        latest.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
+                                                  data=ocp.args.JsonSave(it.get_state())))
+  finally:
+    bar.close()
+    writer.close()
+    latest.wait_until_finished()
+    best.wait_until_finished()
+  return state, summary

@@ -1,0 +1,140 @@
+"""Training loop: artefacts, resume, NaN handling, bad workdirs, optimisers."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+import pytest
+import torch
+
+from jaxrestore import optim, train
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_train_writes_everything_and_resume_is_a_no_op(tiny_config, tmp_path):
+  state, summary = train.train_and_evaluate(tiny_config, tmp_path)
+  assert int(state.step) == 6
+  assert 5 < summary["psnr"] < 60
+  lines = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  assert [l["step"] for l in lines if "train/loss" in l] == [2, 3, 4, 6]
+  assert any("eval/psnr" in l for l in lines)
+  assert json.loads((tmp_path / "config.json").read_text())["model"] == "dncnn"
+  assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
+  assert (tmp_path / "images" / "step0000006_camera.png").is_file()
+  assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["3", "6"]
+  assert [p.name for p in (tmp_path / "best").iterdir()] == ["6"]
+  again, _ = train.train_and_evaluate(tiny_config, tmp_path)  # already done: resumes at 6
+  for a, b in zip(jax.tree.leaves(state.params), jax.tree.leaves(again.params)):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_workdir_of_another_model_is_refused_and_kept(tiny_config, tmp_path):
+  train.train_and_evaluate(tiny_config, tmp_path)
+  before = (tmp_path / "config.json").read_text()
+  tiny_config.model_kwargs.features = 16
+  with pytest.raises(train.TrainingError, match="different model.*model_kwargs"):
+    train.train_and_evaluate(tiny_config, tmp_path)
+  assert (tmp_path / "config.json").read_text() == before
+  assert (tmp_path / "checkpoints" / "6").is_dir()
+
+
+def test_workdir_of_another_optimizer_is_a_clear_error(tiny_config, tmp_path):
+  train.train_and_evaluate(tiny_config, tmp_path)
+  tiny_config.num_steps = 9
+  tiny_config.optimizer.name = "sgd"
+  with pytest.raises(train.TrainingError, match="cannot resume.*optimizer"):
+    train.train_and_evaluate(tiny_config, tmp_path)
+  assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["3", "6"]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast")
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tiny_config, tmp_path):
+  tiny_config.num_steps = 3
+  train.train_and_evaluate(tiny_config, tmp_path)
+  tiny_config.num_steps = 9
+  tiny_config.optimizer.lr = 1e39  # float32 inf: the first update is non-finite
+  with pytest.raises(train.TrainingError, match="NaN/inf at step 4.*step 3"):
+    train.train_and_evaluate(tiny_config, tmp_path)
+  assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["3"]
+
+
+def _params(workdir, step):
+  with ocp.StandardCheckpointer() as ckptr:
+    tree = ckptr.restore(Path(workdir) / "checkpoints" / str(step) / "state")
+  return tree["params"]
+
+
+def _train_cmd(workdir, cache, *extra):
+  return [sys.executable, str(REPO / "scripts" / "train.py"),
+          f"--config={REPO / 'configs' / 'smoke.py'}", f"--workdir={workdir}",
+          f"--config.data.cache_dir={cache}", "--config.model_kwargs.depth=4",
+          "--config.model_kwargs.features=16", "--config.data.batch_size=8",
+          "--config.data.crop=32", "--config.num_steps=60", "--config.checkpoint_every=30",
+          "--config.eval_every=1000", "--config.log_every=10", "--config.data.num_workers=1",
+          *extra]
+
+
+def test_resume_after_sigkill_is_bit_identical(tmp_path, data_cache):
+  straight, killed = tmp_path / "straight", tmp_path / "killed"
+  subprocess.run(_train_cmd(straight, data_cache), check=True, capture_output=True)
+  proc = subprocess.Popen(_train_cmd(killed, data_cache), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+  deadline = time.time() + 300
+  while not (killed / "checkpoints" / "30").is_dir():
+    assert proc.poll() is None and time.time() < deadline, "run ended before its checkpoint"
+    time.sleep(0.01)
+  proc.send_signal(signal.SIGKILL)
+  proc.wait()
+  assert not (killed / "checkpoints" / "60").exists(), "killed too late to test resuming"
+  subprocess.run(_train_cmd(killed, data_cache), check=True, capture_output=True)
+  a, b = _params(straight, 60), _params(killed, 60)
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("momentum,dampening,nesterov,wd", [
+    (0.0, 0.0, False, 0.0), (0.9, 0.0, False, 0.0), (0.9, 0.5, False, 1e-2),
+    (0.9, 0.0, True, 0.0), (0.9, 0.0, True, 1e-2)])
+def test_sgd_matches_torch(momentum, dampening, nesterov, wd):
+  import ml_collections
+  cfg = ml_collections.ConfigDict(dict(name="sgd", lr=0.1, momentum=momentum,
+                                       dampening=dampening, nesterov=nesterov, weight_decay=wd))
+  tx = optim.make_optimizer(cfg)
+  p0 = np.random.RandomState(0).randn(5).astype(np.float32)
+  grads = np.random.RandomState(1).randn(10, 5).astype(np.float32)
+  p = jnp.asarray(p0)
+  s = tx.init(p)
+  tp = torch.nn.Parameter(torch.from_numpy(p0.copy()))
+  topt = torch.optim.SGD([tp], lr=0.1, momentum=momentum, dampening=dampening,
+                         nesterov=nesterov, weight_decay=wd)
+  for g in grads:
+    u, s = tx.update(jnp.asarray(g), s, p)
+    p = optax.apply_updates(p, u)
+    tp.grad = torch.from_numpy(g.copy())
+    topt.step()
+  np.testing.assert_allclose(np.asarray(p), tp.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_adam_weight_decay_is_torch_coupled_l2():
+  import ml_collections
+  cfg = ml_collections.ConfigDict(dict(name="adam", lr=0.01, weight_decay=0.1))
+  tx = optim.make_optimizer(cfg)
+  p0 = np.random.RandomState(0).randn(5).astype(np.float32)
+  p, s = jnp.asarray(p0), tx.init(jnp.asarray(p0))
+  tp = torch.nn.Parameter(torch.from_numpy(p0.copy()))
+  topt = torch.optim.Adam([tp], lr=0.01, weight_decay=0.1)
+  for g in np.random.RandomState(1).randn(10, 5).astype(np.float32):
+    u, s = tx.update(jnp.asarray(g), s, p)
+    p = optax.apply_updates(p, u)
+    tp.grad = torch.from_numpy(g.copy())
+    topt.step()
+  np.testing.assert_allclose(np.asarray(p), tp.detach().numpy(), rtol=1e-6, atol=1e-6)
