@@ -1,43 +1,118 @@
-"""The project's own model format: a directory with ``model.json`` and an orbax state.
+"""The project's own checkpoint formats, and loading a model from either.
 
-``model.json`` holds the registry name and constructor kwargs, so the model is
-rebuilt from the file alone: ``model = load_model(path)``.
+* A model directory (``save_model``): ``model.json`` (registry name + kwargs) and
+  ``state/``, an orbax checkpoint of ``{"params": ..., "rest": ...}``.
+* A training workdir (``train.train_and_evaluate``): ``config.json`` plus orbax
+  checkpoints in ``best/`` and ``checkpoints/``, whose ``state`` item holds the
+  same ``params`` / ``rest`` next to the optimiser state.
+
+Loading is strict, as porting is: every variable of the freshly built model is
+found by path with the same shape, and nothing is left over.
 """
 import json
 import os
 from pathlib import Path
 
+import jax
+import numpy as np
 import orbax.checkpoint as ocp
 from flax import nnx
 
 from jaxrestore import models
 
 
+class CheckpointFormatError(ValueError):
+  """A checkpoint that does not fit the model it names."""
+
+
 def save_model(path: str | os.PathLike, model: nnx.Module, name: str, **kwargs) -> Path:
-  """Writes ``model`` (parameters and BN statistics) to the directory ``path``."""
+  """Writes ``model`` (parameters and BN statistics) to the new directory ``path``."""
   path = Path(path).absolute()
   if path.exists():
     raise FileExistsError(f"refusing to overwrite existing checkpoint {path}")
   path.mkdir(parents=True)
   (path / "model.json").write_text(json.dumps({"name": name, "kwargs": kwargs}, indent=2))
+  _, params, rest = nnx.split(model, nnx.Param, ...)
   with ocp.StandardCheckpointer() as ckptr:
-    ckptr.save(path / "state", nnx.state(model))
+    ckptr.save(path / "state", {"params": params, "rest": rest})
   return path
+
+
+def _key(entry) -> str:
+  return str(getattr(entry, "key", getattr(entry, "name", getattr(entry, "idx", entry))))
+
+
+def _fill(model: nnx.Module, raw: dict, where: Path) -> nnx.Module:
+  """Writes the restored ``{"params", "rest"}`` tree into ``model`` (strict)."""
+  _, params, rest = nnx.split(model, nnx.Param, ...)
+  ours = {}
+  for group, tree in (("params", params), ("rest", rest)):
+    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+      ours[(group,) + tuple(_key(p) for p in path)] = leaf
+  theirs = {}
+  for path, leaf in jax.tree_util.tree_flatten_with_path(
+      {k: raw.get(k, {}) for k in ("params", "rest")})[0]:
+    theirs[tuple(_key(p) for p in path)] = leaf
+  missing, extra = sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours))
+  if missing or extra:
+    fmt = lambda ks: [".".join(k) for k in ks[:5]]  # noqa: E731
+    raise CheckpointFormatError(f"{where} does not fit {type(model).__name__}: missing "
+                                f"{fmt(missing)}, unexpected {fmt(extra)}")
+  for k, leaf in ours.items():
+    if np.shape(theirs[k]) != np.shape(leaf):
+      raise CheckpointFormatError(f"{where}: {'.'.join(k)} has shape {np.shape(theirs[k])}, "
+                                  f"the model expects {np.shape(leaf)}")
+  leaves = [np.asarray(theirs[k]).astype(np.asarray(leaf).dtype) for k, leaf in ours.items()]
+  treedef = jax.tree.structure((params, rest))
+  new_params, new_rest = jax.tree.unflatten(treedef, leaves)
+  nnx.update(model, new_params, new_rest)
+  return model
+
+
+def _restore_raw(state_dir: Path) -> dict:
+  with ocp.StandardCheckpointer() as ckptr:
+    return ckptr.restore(state_dir)
 
 
 def is_model_dir(path: str | os.PathLike) -> bool:
   return (Path(path) / "model.json").is_file()
 
 
+def is_workdir(path: str | os.PathLike) -> bool:
+  return (Path(path) / "config.json").is_file() and (
+      (Path(path) / "checkpoints").is_dir() or (Path(path) / "best").is_dir())
+
+
 def load_model(path: str | os.PathLike, seed: int = 0) -> tuple[nnx.Module, str, dict]:
-  """Rebuilds the model saved in ``path``; returns (model, name, kwargs)."""
+  """Rebuilds the model saved by ``save_model``; returns (model, name, kwargs)."""
   path = Path(path).absolute()
   if not is_model_dir(path):
     raise FileNotFoundError(f"{path}: not a jaxrestore model directory (no model.json)")
   spec = json.loads((path / "model.json").read_text())
   model = models.create(spec["name"], rngs=nnx.Rngs(seed), **spec["kwargs"])
-  abstract = nnx.state(model)
-  with ocp.StandardCheckpointer() as ckptr:
-    state = ckptr.restore(path / "state", abstract)
-  nnx.update(model, state)
-  return model, spec["name"], spec["kwargs"]
+  return _fill(model, _restore_raw(path / "state"), path), spec["name"], spec["kwargs"]
+
+
+def _steps(d: Path) -> list[int]:
+  return sorted(int(p.name) for p in d.iterdir() if p.name.isdigit()) if d.is_dir() else []
+
+
+def load_from_workdir(workdir: str | os.PathLike, which: str = "best",
+                      seed: int = 0) -> tuple[nnx.Module, str, dict, int]:
+  """The model of a training workdir: ``which`` = 'best' (by eval PSNR) or 'latest'.
+
+  Falls back to the latest checkpoint when the run has no evaluated one.
+  Returns (model, name, kwargs, step).
+  """
+  workdir = Path(workdir).absolute()
+  config = json.loads((workdir / "config.json").read_text())
+  name, kwargs = config["model"], config.get("model_kwargs") or {}
+  model = models.create(name, rngs=nnx.Rngs(seed), **kwargs)
+  steps = _steps(workdir / "best") if which == "best" else []
+  sub = "best"
+  if not steps:
+    steps, sub = _steps(workdir / "checkpoints"), "checkpoints"
+  if not steps:
+    raise FileNotFoundError(f"{workdir}: no finished checkpoint")
+  state_dir = workdir / sub / str(steps[-1]) / "state"
+  return _fill(model, _restore_raw(state_dir), state_dir), name, kwargs, steps[-1]

@@ -5,6 +5,7 @@
     state = porting.to_torch_state_dict(model)     # for torch_ref's load_state_dict
 """
 import os
+from pathlib import Path
 
 import torch
 from flax import nnx
@@ -27,16 +28,34 @@ def load_torch(model: nnx.Module, path_or_state, key: str | None = None) -> nnx.
 
 def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | None = None,
                     key: str | None = None, seed: int = 0) -> nnx.Module:
-  """Any checkpoint the project reads: its own model directory, or a torch ``.pth``.
-
-  A ``.pth`` needs ``model_name`` (and kwargs) to know which model it holds.
+  """Any checkpoint the project reads: a model directory, a training workdir (its best
+  checkpoint), or a torch ``.pth``, which needs ``model_name`` (and kwargs).
   """
   if checkpoints.is_model_dir(path):
     return checkpoints.load_model(path, seed=seed)[0]
+  if checkpoints.is_workdir(path):
+    return checkpoints.load_from_workdir(path, seed=seed)[0]
   if not model_name:
     raise CheckpointError(f"{path}: a torch checkpoint needs the model name (config.model)")
   model = models.create(model_name, rngs=nnx.Rngs(seed), **(model_kwargs or {}))
   return load_torch(model, path, key=key)
+
+
+def convert(src, dst, model_name: str | None = None, model_kwargs: dict | None = None,
+            key: str | None = None) -> Path:
+  """torch ``.pth`` -> model directory, or model directory / workdir -> torch ``.pth``."""
+  src, dst = Path(src), Path(dst)
+  if dst.exists():
+    raise FileExistsError(f"refusing to overwrite {dst}")
+  if checkpoints.is_model_dir(src) or checkpoints.is_workdir(src):
+    model = load_checkpoint(src)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(to_torch_state_dict(model), dst)
+    return dst
+  if not model_name:
+    raise CheckpointError(f"{src}: a torch checkpoint needs the model name (config.model)")
+  model = load_checkpoint(src, model_name, model_kwargs, key=key)
+  return checkpoints.save_model(dst, model, model_name, **(model_kwargs or {}))
 
 
 def to_torch_state_dict(model: nnx.Module) -> dict[str, torch.Tensor]:
@@ -44,5 +63,5 @@ def to_torch_state_dict(model: nnx.Module) -> dict[str, torch.Tensor]:
   return to_torch(nnx_to_torch(model))
 
 
-__all__ = ["CheckpointError", "PortingError", "load_checkpoint", "load_torch", "load_torch_state_dict",
+__all__ = ["CheckpointError", "PortingError", "convert", "load_checkpoint", "load_torch", "load_torch_state_dict",
            "to_torch_state_dict", "torch_to_nnx", "nnx_to_torch"]
