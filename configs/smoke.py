@@ -1,4 +1,4 @@
-"""Smoke run: a small DnCNN on the embedded scikit-image data, about a minute on 2 CPU cores.
+"""Smoke run: a small DnCNN on the embedded scikit-image data, about two minutes on 2 CPU cores.
 
     python scripts/train.py --config=configs/smoke.py --workdir=workdirs/smoke
 

@@ -42,3 +42,25 @@ def base_config() -> ml_collections.ConfigDict:
   c.eval = ml_collections.ConfigDict(
       {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2})
   return c
+
+
+def ece285_config(model: str) -> ml_collections.ConfigDict:
+  """The ECE285 assignment's recipe: D=6, C=64, RGB, sigma=30, 180x180 crops, Adam 1e-3, batch 4."""
+  c = base_config()
+  c.model = model
+  c.data.train = {"kind": "skimage", "config": "rgb"}
+  c.data.train_split = "train"
+  c.data.val = {"kind": "folder", "path": "../shared/data/color/cbsd68"}
+  c.data.val_split = "data"
+  c.data.channels = 3
+  c.data.crop = 180
+  c.data.batch_size = 4
+  c.data.noise.sigma = 30.0
+  c.eval.sigma = 30.0
+  c.eval.max_images = 8
+  c.optimizer.lr = 1e-3
+  c.num_steps = 20_000
+  c.log_every = 50
+  c.eval_every = 1000
+  c.checkpoint_every = 1000
+  return c
