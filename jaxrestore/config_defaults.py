@@ -64,3 +64,33 @@ def ece285_config(model: str) -> ml_collections.ConfigDict:
   c.eval_every = 1000
   c.checkpoint_every = 1000
   return c
+
+
+def n2n_config(mode: str) -> ml_collections.ConfigDict:
+  """The N2N U-Net on gray train400, Gaussian noise sigma ~ U[0, 50], validated on BSD68 at 25.
+
+  ``mode``: 'noise2noise' (target: a second, independent noisy draw) or 'denoise'
+  (noise-to-clean). NVlabs' optimiser: Adam 3e-4, beta2 = 0.99, L2 loss.
+  """
+  c = base_config()
+  c.model = "n2n_unet"
+  c.model_kwargs.in_channels = 1
+  c.model_kwargs.out_channels = 1
+  c.data.train = {"kind": "folder", "path": "../shared/data/bsd/train400"}
+  c.data.train_split = "data"
+  c.data.val = {"kind": "folder", "path": "../shared/data/bsd/bsd68"}
+  c.data.val_split = "data"
+  c.data.mode = mode
+  c.data.crop = 128
+  c.data.batch_size = 8
+  c.data.noise.sigma_min = 0.0
+  c.data.noise.sigma_max = 50.0
+  c.eval.sigma = 25.0
+  c.eval.max_images = 0
+  c.optimizer.lr = 3e-4
+  c.optimizer.b2 = 0.99
+  c.num_steps = 20_000
+  c.log_every = 50
+  c.eval_every = 2000
+  c.checkpoint_every = 1000
+  return c

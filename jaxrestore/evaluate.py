@@ -29,6 +29,27 @@ class ImageResult:
   ssim: float
 
 
+def pad_to_multiple(apply, multiple: int):
+  """Wraps ``apply`` for models that need H, W divisible by ``multiple`` (U-Nets).
+
+  The input is reflect-padded at the bottom/right (as NVlabs' Noise2Noise
+  validation) and the output cropped back, so any size works.
+  """
+  if multiple <= 1:
+    return apply
+
+  def run(x):
+    h, w = x.shape[1:3]
+    ph, pw = -h % multiple, -w % multiple
+    if ph == 0 and pw == 0:
+      return apply(x)
+    mode = "reflect" if ph < h and pw < w else "symmetric"
+    padded = jnp.pad(jnp.asarray(x), ((0, 0), (0, ph), (0, pw), (0, 0)), mode=mode)
+    return apply(padded)[:, :h, :w]
+
+  return run
+
+
 def make_apply(model: nnx.Module):
   """A jitted eval-mode ``apply(x_nhwc) -> y_nhwc`` (one compile per image size)."""
   model.eval()
@@ -38,7 +59,7 @@ def make_apply(model: nnx.Module):
   def apply(state, x):
     return nnx.merge(graphdef, state)(x)
 
-  return lambda x: apply(state, x)
+  return pad_to_multiple(lambda x: apply(state, x), getattr(model, "size_multiple", 1))
 
 
 def evaluate_image(apply, name: str, clean_u8: np.ndarray, sigma: float, seed: int = 0):

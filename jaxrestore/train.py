@@ -101,14 +101,14 @@ def make_train_step(graphdef: nnx.GraphDef, tx: optax.GradientTransformation, lo
   return jax.jit(train_step, donate_argnums=0)
 
 
-def make_apply(eval_graphdef: nnx.GraphDef):
-  """Jitted eval-mode ``apply(state, x) -> y``."""
+def make_apply(eval_graphdef: nnx.GraphDef, size_multiple: int = 1):
+  """Eval-mode ``apply(state, x) -> y`` (jitted; inputs padded to ``size_multiple``)."""
 
   @jax.jit
   def apply(state: TrainState, x):
     return nnx.merge(eval_graphdef, state.params, state.rest)(x)
 
-  return apply
+  return lambda state, x: evaluate.pad_to_multiple(lambda y: apply(state, y), size_multiple)(x)
 
 
 def denoise_loss(pixel_loss) -> LossFn:
@@ -227,9 +227,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   model = models.create(config.model, rngs=nnx.Rngs(config.seed), **config.model_kwargs.to_dict())
   tx = optim.make_optimizer(config.optimizer)
   graphdef, eval_graphdef, state = create_train_state(model, tx, config.seed)
-  del model
   train_step = make_train_step(graphdef, tx, denoise_loss(losses.get_pixel_loss(config.loss)))
-  apply = make_apply(eval_graphdef)
+  apply = make_apply(eval_graphdef, getattr(model, "size_multiple", 1))
+  del model
 
   it = iter(ds)
   latest, best = _checkpoint_managers(workdir, config)

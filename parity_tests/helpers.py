@@ -1,10 +1,14 @@
 """Shared helpers of the parity tests: layout conversion and torch<->JAX comparisons."""
 import jax
+import jax.numpy as jnp
 import numpy as np
+import optax
 import torch
 from flax import nnx
 
+from jaxrestore import metrics as jmetrics
 from jaxrestore import porting
+from torch_ref import metrics as tmetrics
 
 # DEVELOPERS.md: float32 on CPU, outputs within atol = rtol = 1e-5, PSNR within 1e-3 dB.
 ATOL = RTOL = 1e-5
@@ -82,3 +86,79 @@ def to_float64(model: nnx.Module) -> nnx.Module:
   nnx.update(model, jax.tree.map(
       lambda a: a.astype(np.float64) if np.issubdtype(a.dtype, np.floating) else a, state))
   return model
+
+
+# --- The four standard comparisons (see test_dncnn_parity.py's docstring) --------------------
+
+
+def check_eval_forward_and_psnr(net, model, x, target):
+  """float32 eval-mode outputs within 1e-5, PSNR of both within 1e-3 dB."""
+  net.eval()
+  model.eval()
+  with torch.no_grad():
+    yt = net(torch.from_numpy(x))
+  yj = model(jnp.asarray(nchw_to_nhwc(x)))
+  assert_close(yj, yt, "eval output")
+  pt = tmetrics.psnr(yt.clamp(0, 1), torch.from_numpy(target)).numpy()
+  pj = np.asarray(jmetrics.psnr(jnp.clip(yj, 0, 1), nchw_to_nhwc(target)))
+  np.testing.assert_allclose(pj, pt, rtol=0, atol=PSNR_TOL_DB)
+
+
+def check_train_forward(net, model, x):
+  """float32 train-mode outputs and every buffer (BN running stats) after it."""
+  net.train()
+  model.train()
+  yt = net(torch.from_numpy(x))
+  assert_close(model(jnp.asarray(nchw_to_nhwc(x))), yt, "train output")
+  assert_state_equal_to_torch(model, net, "after one train forward:")
+
+
+def torch_mse_grads(net, x, target):
+  xt = torch.from_numpy(x).requires_grad_(True)
+  loss = torch.mean((net(xt) - torch.from_numpy(target)) ** 2)
+  loss.backward()
+  return loss.item(), xt.grad, {k: p.grad.numpy() for k, p in net.named_parameters()}
+
+
+def check_gradients(net, model, x, target):
+  """MSE loss, d/d input and d/d every parameter (call in float64, under x64)."""
+  net.train()
+  model.train()
+  loss_t, gx_t, gp_t = torch_mse_grads(net, x, target)
+
+  def loss_fn(model, xj):
+    return jnp.mean(jnp.square(model(xj) - nchw_to_nhwc(target)))
+
+  loss_j, (g_model, g_x) = nnx.value_and_grad(loss_fn, argnums=(0, 1))(
+      model, jnp.asarray(nchw_to_nhwc(x)))
+  assert g_x.dtype == x.dtype
+  np.testing.assert_allclose(float(loss_j), loss_t, rtol=RTOL, atol=ATOL)
+  assert_close(g_x, gx_t, "d loss / d input")
+  grads = grads_as_torch_names(model, g_model)
+  for k, g in gp_t.items():
+    np.testing.assert_allclose(grads[k], g, rtol=RTOL, atol=ATOL, err_msg=f"d loss / d {k}")
+
+
+def check_adam_steps(net, model, x, target, steps=3, lr=1e-3):
+  """``steps`` Adam steps in both, then every parameter/buffer and the eval output."""
+  opt_t = torch.optim.Adam(net.parameters(), lr=lr)
+  opt_j = nnx.Optimizer(model, optax.adam(lr), wrt=nnx.Param)
+  xj, tj = jnp.asarray(nchw_to_nhwc(x)), jnp.asarray(nchw_to_nhwc(target))
+  net.train()
+  model.train()
+  for _ in range(steps):
+    opt_t.zero_grad()
+    torch.mean((net(torch.from_numpy(x)) - torch.from_numpy(target)) ** 2).backward()
+    opt_t.step()
+    opt_j.update(model, nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj)))(model))
+  assert_state_equal_to_torch(model, net, f"after {steps} Adam steps:")
+  net.eval()
+  model.eval()
+  with torch.no_grad():
+    yt = net(torch.from_numpy(x))
+  assert_close(model(xj), yt, f"eval output after {steps} Adam steps")
+
+
+def max_violation(a, b):
+  """max |a - b| / (atol + rtol |b|): > 1 means outside the parity tolerance."""
+  return float(np.max(np.abs(a - b) / (ATOL + RTOL * np.abs(b))))

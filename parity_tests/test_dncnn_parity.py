@@ -21,20 +21,17 @@ import copy
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 import pytest
 import torch
 from flax import nnx
 
 import jaxrestore.models as jm
 import torch_ref.models as tm
-from jaxrestore import metrics as jmetrics
 from jaxrestore import porting
-from parity_tests.helpers import (ATOL, PSNR_TOL_DB, RTOL, assert_close,
-                                  assert_state_equal_to_torch, calibrate_batchnorm,
-                                  grads_as_torch_names, nchw_to_nhwc, scale_to_denoiser_output,
-                                  to_float64)
-from torch_ref import metrics as tmetrics
+from parity_tests.helpers import (calibrate_batchnorm, check_adam_steps,
+                                  check_eval_forward_and_psnr, check_gradients, check_train_forward, grads_as_torch_names,
+                                  max_violation, nchw_to_nhwc, scale_to_denoiser_output,
+                                  to_float64, torch_mse_grads)
 
 # (registry name, kwargs, channels, H, W); odd sizes on purpose.
 CASES = [
@@ -72,96 +69,36 @@ def _pair64(*case):
 
 @parametrize_cases
 def test_eval_forward_and_psnr(name, kwargs, c, h, w):
-  net, model, x, target = _pair(name, kwargs, c, h, w)
-  net.eval()
-  model.eval()
-  with torch.no_grad():
-    yt = net(torch.from_numpy(x))
-  yj = model(jnp.asarray(nchw_to_nhwc(x)))
-  assert_close(yj, yt, "eval output")
-  pt = tmetrics.psnr(yt.clamp(0, 1), torch.from_numpy(target)).numpy()
-  pj = np.asarray(jmetrics.psnr(jnp.clip(yj, 0, 1), nchw_to_nhwc(target)))
-  np.testing.assert_allclose(pj, pt, rtol=0, atol=PSNR_TOL_DB)
+  check_eval_forward_and_psnr(*_pair(name, kwargs, c, h, w))
 
 
 @parametrize_cases
 def test_train_forward_updates_stats(name, kwargs, c, h, w):
   net, model, x, _ = _pair(name, kwargs, c, h, w)
-  net.train()
-  model.train()
-  yt = net(torch.from_numpy(x))
-  yj = model(jnp.asarray(nchw_to_nhwc(x)))
-  assert_close(yj, yt, "train output")
-  assert_state_equal_to_torch(model, net, "after one train forward:")
-
-
-def _torch_grads(net, x, target):
-  xt = torch.from_numpy(x).requires_grad_(True)
-  loss = torch.mean((net(xt) - torch.from_numpy(target)) ** 2)
-  loss.backward()
-  return loss.item(), xt.grad, {k: p.grad.numpy() for k, p in net.named_parameters()}
+  check_train_forward(net, model, x)
 
 
 @parametrize_cases
 def test_gradients_float64(name, kwargs, c, h, w):
   with jax.enable_x64(True):
-    net, model, x, target = _pair64(name, kwargs, c, h, w)
-    net.train()
-    model.train()
-    loss_t, gx_t, gp_t = _torch_grads(net, x, target)
-
-    def loss_fn(model, xj):
-      return jnp.mean(jnp.square(model(xj) - nchw_to_nhwc(target)))
-
-    loss_j, (g_model, g_x) = nnx.value_and_grad(loss_fn, argnums=(0, 1))(
-        model, jnp.asarray(nchw_to_nhwc(x)))
-    assert g_x.dtype == jnp.float64
-    np.testing.assert_allclose(float(loss_j), loss_t, rtol=RTOL, atol=ATOL)
-    assert_close(g_x, gx_t, "d loss / d input")
-    grads = grads_as_torch_names(model, g_model)
-    for k, g in gp_t.items():
-      np.testing.assert_allclose(grads[k], g, rtol=RTOL, atol=ATOL, err_msg=f"d loss / d {k}")
-
-
-def _adam_steps(net, model, x, target, steps=3, lr=1e-3):
-  opt_t = torch.optim.Adam(net.parameters(), lr=lr)
-  opt_j = nnx.Optimizer(model, optax.adam(lr), wrt=nnx.Param)
-  xj, tj = jnp.asarray(nchw_to_nhwc(x)), jnp.asarray(nchw_to_nhwc(target))
-  net.train()
-  model.train()
-  for _ in range(steps):
-    opt_t.zero_grad()
-    torch.mean((net(torch.from_numpy(x)) - torch.from_numpy(target)) ** 2).backward()
-    opt_t.step()
-    opt_j.update(model, nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj)))(model))
+    check_gradients(*_pair64(name, kwargs, c, h, w))
 
 
 @parametrize_cases
 def test_three_adam_steps_float64(name, kwargs, c, h, w):
   with jax.enable_x64(True):
-    net, model, x, target = _pair64(name, kwargs, c, h, w)
-    _adam_steps(net, model, x, target)
-    assert_state_equal_to_torch(model, net, "after 3 Adam steps:")
-    net.eval()
-    model.eval()
-    with torch.no_grad():
-      yt = net(torch.from_numpy(x))
-    assert_close(model(jnp.asarray(nchw_to_nhwc(x))), yt, "eval output after 3 Adam steps")
-
-
-def _max_violation(a, b):
-  return float(np.max(np.abs(a - b) / (ATOL + RTOL * np.abs(b))))
+    check_adam_steps(*_pair64(name, kwargs, c, h, w))
 
 
 def test_float32_input_gradient_is_ill_conditioned():
   """Why gradients are compared in float64: JAX float32 vs exact breaks 1e-5, float64 doesn't."""
   net, model, x, target = _pair("kair_dncnn17_merged", {}, 1, 37, 53)
-  _, _, exact = _torch_grads(copy.deepcopy(net).double(), x.astype(np.float64),
-                             target.astype(np.float64))
+  _, _, exact = torch_mse_grads(copy.deepcopy(net).double(), x.astype(np.float64),
+                                target.astype(np.float64))
   g32 = grads_as_torch_names(model, nnx.grad(
       lambda m: jnp.mean(jnp.square(m(jnp.asarray(nchw_to_nhwc(x))) - nchw_to_nhwc(target))))(
           model))
-  assert max(_max_violation(g32[k], exact[k]) for k in exact) > 1.0
+  assert max(max_violation(g32[k], exact[k]) for k in exact) > 1.0
 
 
 def test_float32_adam_is_ill_conditioned_within_torch():
@@ -174,7 +111,7 @@ def test_float32_adam_is_ill_conditioned_within_torch():
       opt.zero_grad()
       torch.mean((n(torch.from_numpy(xx)) - torch.from_numpy(tt)) ** 2).backward()
       opt.step()
-  worst = max(_max_violation(p.detach().numpy(), q.detach().numpy())
+  worst = max(max_violation(p.detach().numpy(), q.detach().numpy())
               for p, q in zip(net.parameters(), net64.parameters()))
   assert worst > 1.0
 

@@ -29,3 +29,14 @@ def test_too_small_overlap_differs_and_bad_overlap_is_an_error():
   assert np.abs(tiled_apply(apply, img, tile=32, overlap=2) - whole).max() > 1e-4
   with pytest.raises(ValueError, match="overlap"):
     tiled_apply(apply, img, tile=16, overlap=16)
+
+
+def test_unet_takes_any_size_through_padding():
+  model = jm.create("n2n_unet", in_channels=1, out_channels=1, enc_features=8, dec_features=8,
+                    rngs=nnx.Rngs(0))
+  apply = evaluate.make_apply(model)
+  img = np.random.RandomState(0).rand(1, 45, 70, 1).astype(np.float32)
+  out = np.asarray(apply(img))
+  assert out.shape == img.shape
+  padded = np.pad(img, ((0, 0), (0, 19), (0, 26), (0, 0)), mode="reflect")
+  np.testing.assert_array_equal(out, np.asarray(apply(padded))[:, :45, :70])
