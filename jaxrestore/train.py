@@ -15,7 +15,6 @@ Non-finite guard: a step whose loss or gradients are NaN/inf leaves the state
 unchanged and reports ``finite = 0``; the loop stops with a clear error, and
 the last checkpoint (always of a finite state) stays as it is.
 """
-import dataclasses
 import json
 import math
 import os

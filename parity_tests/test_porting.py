@@ -1,5 +1,4 @@
 """Strict porting: exact round trips, and clear errors for anything that does not fit."""
-import io
 import pickle
 
 import numpy as np

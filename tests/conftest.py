@@ -1,11 +1,6 @@
-import os
-from pathlib import Path
-
 import pytest
 
 from jaxrestore.config_defaults import base_config
-
-SHARED = Path(os.environ.get("JAXRESTORE_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 """Training loop: artefacts, resume, NaN handling, bad workdirs, optimisers."""
 import json
-import os
 import signal
 import subprocess
 import sys

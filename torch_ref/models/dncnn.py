@@ -11,7 +11,6 @@ models with ``D`` batch-normalised layers have depth ``D + 2``.
 """
 import math
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 
