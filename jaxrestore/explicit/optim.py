@@ -1,0 +1,65 @@
+"""``torch.optim.SGD`` as a pure function with traced hyper-parameters.
+
+``lr``, ``momentum``, ``dampening`` and ``weight_decay`` may be traced arrays
+(so a ``jax.vmap`` can sweep them); only ``nesterov`` is static. As torch, the
+first momentum step stores the (decayed) gradient itself, undampened.
+"""
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+
+class SGDState(NamedTuple):
+  count: jax.Array
+  buf: dict
+
+
+def sgd_init(params) -> SGDState:
+  return SGDState(jnp.zeros((), jnp.int32), jax.tree.map(jnp.zeros_like, params))
+
+
+def sgd_step(params, grads, state: SGDState, lr, momentum=0.0, dampening=0.0,
+             weight_decay=0.0, nesterov: bool = False):
+  """One step; returns (params, state)."""
+  d = jax.tree.map(lambda g, p: g + weight_decay * p, grads, params)
+  first = state.count == 0
+  buf = jax.tree.map(lambda b, x: jnp.where(first, x, momentum * b + (1 - dampening) * x),
+                     state.buf, d)
+  if nesterov:
+    step = jax.tree.map(lambda x, b: x + momentum * b, d, buf)
+  else:  # momentum 0 gives buf == d, i.e. plain SGD
+    step = buf
+  params = jax.tree.map(lambda p, s: p - lr * s, params, step)
+  return params, SGDState(state.count + 1, buf)
+
+
+def state_dict(params, prefix: str = "") -> dict:
+  """Nested params -> flat ``{"0.weight": array}`` as torch's state_dict."""
+  out = {}
+  for k, v in params.items():
+    if isinstance(v, dict):
+      out.update(state_dict(v, f"{prefix}{k}."))
+    else:
+      out[prefix + k] = v
+  return out
+
+
+def load_state_dict(params, state: dict):
+  """The inverse of ``state_dict``: same keys and shapes as ``params``, strictly."""
+  flat = state_dict(params)
+  if set(flat) != set(state):
+    raise KeyError(f"missing {sorted(set(flat) - set(state))}, "
+                   f"unexpected {sorted(set(state) - set(flat))}")
+  def rebuild(tree, prefix=""):
+    out = {}
+    for k, v in tree.items():
+      if isinstance(v, dict):
+        out[k] = rebuild(v, f"{prefix}{k}.")
+      else:
+        new = jnp.asarray(state[prefix + k], v.dtype)
+        if new.shape != v.shape:
+          raise ValueError(f"{prefix + k}: shape {new.shape}, expected {v.shape}")
+        out[k] = new
+    return out
+  return rebuild(params)
