@@ -28,8 +28,8 @@ def sgd_step(params, grads, state: SGDState, lr, momentum=0.0, dampening=0.0,
                      state.buf, d)
   if nesterov:
     step = jax.tree.map(lambda x, b: x + momentum * b, d, buf)
-  else:  # momentum 0 gives buf == d, i.e. plain SGD
-    step = buf
+  else:  # torch keeps no buffer (and ignores dampening) when momentum is 0
+    step = jax.tree.map(lambda x, b: jnp.where(momentum == 0, x, b), d, buf)
   params = jax.tree.map(lambda p, s: p - lr * s, params, step)
   return params, SGDState(state.count + 1, buf)
 
