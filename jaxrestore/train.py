@@ -195,7 +195,7 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
   return summary
 
 
-def build_data(config, shard_index=0, shard_count=1):
+def build_data(config):
   d = config.data
   cache = d.cache_dir or None
   train_src = datasets.load(d.train.to_dict(), d.train_split, cache)
@@ -203,10 +203,9 @@ def build_data(config, shard_index=0, shard_count=1):
   if val_src is not None:
     pipeline.check_source(val_src, crop=None, channels=d.channels, where="validation data")
   ds = pipeline.train_dataset(
-      train_src, batch_size=d.batch_size // shard_count, crop=d.crop, channels=d.channels,
+      train_src, batch_size=d.batch_size, crop=d.crop, channels=d.channels,
       seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
-      augment=d.augment, num_workers=d.num_workers, shard_index=shard_index,
-      shard_count=shard_count)
+      augment=d.augment, num_workers=d.num_workers)
   return ds, val_src
 
 

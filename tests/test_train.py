@@ -144,10 +144,10 @@ def test_trained_workdir_loads_for_inference(tiny_config, tmp_path):
   state, _ = train.train_and_evaluate(tiny_config, tmp_path)
   model, name, _, step = checkpoints.load_from_workdir(tmp_path)
   assert name == "dncnn" and step == 6
-  graphdef, eval_graphdef, _ = train.create_train_state(
-      checkpoints.load_from_workdir(tmp_path)[0], optax.adam(1e-3), 0)
+  loaded = evaluate.make_apply(model)  # splits the model in eval mode before it is reused
+  _, eval_graphdef, _ = train.create_train_state(model, optax.adam(1e-3), 0)
   x = np.random.RandomState(0).rand(1, 24, 24, 1).astype(np.float32)
-  np.testing.assert_array_equal(np.asarray(evaluate.make_apply(model)(x)),
+  np.testing.assert_array_equal(np.asarray(loaded(x)),
                                 np.asarray(train.make_apply(eval_graphdef)(state, x)))
 
 

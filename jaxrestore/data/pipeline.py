@@ -102,17 +102,13 @@ def check_source(source, *, crop: int | None, channels: int, where: str = "datas
 def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: int,
                   mode: str = "denoise", noise: NoiseSpec | None = None,
                   keys: tuple[str, ...] = ("clean",), augment: bool = True,
-                  num_workers: int = 0, shard_index: int = 0, shard_count: int = 1,
-                  where: str = "training data") -> grain.IterDataset:
+                  num_workers: int = 0, where: str = "training data") -> grain.IterDataset:
   """The infinite, shuffled, batched training stream of ``source``."""
   check_source(source, crop=crop, channels=channels, where=where)
   ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat()
   ds = ds.random_map(CropAugmentNoise(crop=crop, channels=channels, mode=mode, keys=keys,
                                       noise=noise, augment=augment))
-  ds = ds.batch(batch_size * shard_count, drop_remainder=True)
-  if shard_count > 1:  # each process takes its slice of every global batch
-    per = batch_size
-    ds = ds.map(lambda b: {k: v[shard_index * per:(shard_index + 1) * per] for k, v in b.items()})
+  ds = ds.batch(batch_size, drop_remainder=True)
   ids = ds.to_iter_dataset()
   if num_workers > 0:
     if not flags.FLAGS.is_parsed():  # grain's workers read absl flags; outside app.run
