@@ -103,3 +103,36 @@ def max_unpool2x2(x, idx, output_hw: tuple[int, int]):
   y = y.reshape(n, h2, w2, 2, 2, c).transpose(0, 1, 3, 2, 4, 5).reshape(n, 2 * h2, 2 * w2, c)
   oh, ow = output_hw
   return jnp.pad(y, ((0, 0), (0, oh - 2 * h2), (0, ow - 2 * w2), (0, 0)))
+
+
+class ConvTranspose2d(nnx.Module):
+  """``nn.ConvTranspose2d(in, out, k, stride, padding, output_padding, dilation, bias)``.
+
+  ``kernel`` is (kh, kw, in, out): torch's (in, out, kh, kw) weight transposed,
+  not flipped. It runs as the conv it is the adjoint of: the input dilated by
+  ``stride``, the kernel flipped, padding ``dilation * (k - 1) - padding`` on each
+  side plus ``output_padding`` at the bottom/right. Init is torch's, whose fan_in
+  is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
+  """
+
+  def __init__(self, in_features: int, out_features: int, kernel_size: int, *, stride: int = 1,
+               padding: int = 0, output_padding: int = 0, dilation: int = 1,
+               use_bias: bool = True, rngs: nnx.Rngs):
+    if output_padding >= max(stride, dilation):
+      raise ValueError("output_padding must be smaller than stride or dilation (as torch)")
+    self.stride, self.padding, self.dilation = stride, padding, dilation
+    self.output_padding = output_padding
+    fan_in = out_features * kernel_size * kernel_size
+    shape = (kernel_size, kernel_size, in_features, out_features)
+    self.kernel = nnx.Param(torch_default_bias(fan_in)(rngs.params(), shape))
+    self.bias = (nnx.Param(torch_default_bias(fan_in)(rngs.params(), (out_features,)))
+                 if use_bias else None)
+
+  def __call__(self, x):
+    k = self.kernel[...].shape[0]
+    lo = self.dilation * (k - 1) - self.padding
+    y = jax.lax.conv_general_dilated(
+        x, self.kernel[...][::-1, ::-1], window_strides=(1, 1),
+        padding=[(lo, lo + self.output_padding)] * 2, lhs_dilation=(self.stride,) * 2,
+        rhs_dilation=(self.dilation,) * 2, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    return y if self.bias is None else y + self.bias[...]
