@@ -94,3 +94,31 @@ def n2n_config(mode: str) -> ml_collections.ConfigDict:
   c.eval_every = 2000
   c.checkpoint_every = 1000
   return c
+
+
+def course_net_config(model: str) -> ml_collections.ConfigDict:
+  """The EE-559 projects' recipe: 32x32 RGB noise2noise pairs, SGD momentum 0.9, lr 0.01, batch 4.
+
+  Trains on the embedded images and validates on their held-out split, so it runs
+  anywhere; Gaussian noise sigma ~ U[0, 50] per image (the course's pairs had
+  unspecified real noise).
+  """
+  c = base_config()
+  c.model = model
+  c.data.train = {"kind": "skimage", "config": "rgb"}
+  c.data.val = {"kind": "skimage", "config": "rgb"}
+  c.data.channels = 3
+  c.data.mode = "noise2noise"
+  c.data.crop = 32
+  c.data.batch_size = 4
+  c.data.noise.sigma_min = 0.0
+  c.data.noise.sigma_max = 50.0
+  c.eval.sigma = 25.0
+  c.optimizer.name = "sgd"
+  c.optimizer.lr = 0.01
+  c.optimizer.momentum = 0.9
+  c.num_steps = 5000
+  c.log_every = 100
+  c.eval_every = 2500
+  c.checkpoint_every = 1000
+  return c
