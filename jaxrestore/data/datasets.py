@@ -7,8 +7,9 @@ sizes before it starts. Nothing is ever downloaded:
 * ``ImageFolder``: a local directory (manual-dir style). Either the images sit
   directly in it (clean only, e.g. BSD train400), or it has sub-folders of
   same-named images, one per feature (e.g. ``{"input": "synthetic", "clean":
-  "gt", "mask": "mask"}`` for Snow100K's layout). One builder config per folder
-  and content fingerprint, so a changed folder is prepared again.
+  "gt", "mask": "mask"}``). One builder config per folder and content
+  fingerprint, so a changed folder is prepared again. The ``snow100k`` kind is
+  the same builder over Snow100K's layout with its train and S/M/L test splits.
 * ``SkimageSamples``: the embedded default, made from images scikit-image ships
   (configs ``gray`` and ``rgb``; the validation split is ``camera`` / ``astronaut``).
 
@@ -67,19 +68,47 @@ class _Checked:
 
 class ImageFolderConfig(tfds.core.BuilderConfig):
 
-  def __init__(self, *, folder: str, subdirs: tuple[tuple[str, str], ...], **kw):
+  def __init__(self, *, folder: str, subdirs: tuple[tuple[str, str], ...],
+               splits: tuple[tuple[str, str], ...] = (("data", "."),), **kw):
     super().__init__(**kw)
-    self.folder, self.subdirs = folder, subdirs
+    self.folder, self.subdirs, self.splits = folder, subdirs, splits
 
 
-def _fingerprint(folder: Path, subdirs) -> str:
+def _fingerprint(folder: Path, subdirs, splits=(("data", "."),)) -> str:
   h = hashlib.sha256(str(folder.resolve()).encode())
-  for key, sub in subdirs:
-    d = folder / sub
-    for p in (images.list_images(d) if d.is_dir() else []):
-      st = p.stat()
-      h.update(f"{key}/{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+  for split, rel in splits:
+    for key, sub in subdirs:
+      d = folder / rel / sub
+      for p in (images.list_images(d) if d.is_dir() else []):
+        st = p.stat()
+        h.update(f"{split}/{key}/{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
   return h.hexdigest()[:16]
+
+
+# Snow100K (Liu et al. 2018): {synthetic, gt, mask} folders of same-named images per split.
+SNOW100K_SUBDIRS = (("input", "synthetic"), ("clean", "gt"), ("mask", "mask"))
+SNOW100K_SPLITS = {"train": ("train", "all"),
+                   **{f"test_{s.lower()}": (f"test/Snow100K-{s}", f"Snow100K-{s}")
+                      for s in "SML"}}
+
+
+def snow100k_splits(root: Path) -> tuple[tuple[str, str], ...]:
+  """(split, folder) for each Snow100K split present under ``root``.
+
+  Accepts ``train/`` (or ``all/``, as the released archive) and
+  ``test/Snow100K-{S,M,L}/`` (or ``Snow100K-{S,M,L}/`` at the top).
+  """
+  found = []
+  for split, candidates in SNOW100K_SPLITS.items():
+    for rel in candidates:
+      if (root / rel / "synthetic").is_dir():
+        found.append((split, rel))
+        break
+  if not found:
+    raise images.ImageError(
+        f"{root}: no Snow100K split found (expected train/synthetic, "
+        "test/Snow100K-{S,M,L}/synthetic, each with gt/ and mask/ beside it)")
+  return tuple(found)
 
 
 class ImageFolder(tfds.core.GeneratorBasedBuilder):
@@ -92,11 +121,12 @@ class ImageFolder(tfds.core.GeneratorBasedBuilder):
         features=_features([k for k, _ in self.builder_config.subdirs]))
 
   def _split_generators(self, dl_manager):
-    return {"data": self._generate_examples()}
+    root = Path(self.builder_config.folder)
+    return {split: self._generate_examples(root / rel) for split, rel in
+            self.builder_config.splits}
 
-  def _generate_examples(self):
+  def _generate_examples(self, folder: Path):
     cfg = self.builder_config
-    folder = Path(cfg.folder)
     first_key, first_dir = cfg.subdirs[0]
     checked = _Checked(folder)
     for path in images.list_images(folder / first_dir):
@@ -165,29 +195,36 @@ class SkimageSamples(tfds.core.GeneratorBasedBuilder):
 def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
   """Prepares (if needed) and returns the data source of ``spec``'s ``split``.
 
-  ``spec``: ``{"kind": "skimage", "config": "gray"}`` or ``{"kind": "folder",
-  "path": "...", "subdirs": {"clean": "."}}``. Folder datasets have one split,
-  "data".
+  ``spec``: ``{"kind": "skimage", "config": "gray"}``, ``{"kind": "folder",
+  "path": "...", "subdirs": {"clean": "."}}`` (one split, "data") or
+  ``{"kind": "snow100k", "path": root}`` (splits train, test_s, test_m, test_l;
+  keys input / clean / mask).
   """
   cache_dir = Path(cache_dir or DEFAULT_CACHE)
   kind = spec["kind"]
   if kind == "skimage":
     builder = SkimageSamples(config=spec.get("config", "gray"), data_dir=cache_dir,
                              file_format="array_record")
-  elif kind == "folder":
+  elif kind in ("folder", "snow100k"):
     folder = Path(spec["path"])
     if not folder.is_dir():
       raise images.ImageError(f"dataset folder not found: {folder}")
-    subdirs = tuple((spec.get("subdirs") or {"clean": "."}).items())
-    for _, sub in subdirs:
-      images.list_images(folder / sub)  # missing or empty: a clear error now
-    name = f"{folder.resolve().name}_{_fingerprint(folder, subdirs)}".lower()
+    if kind == "snow100k":
+      subdirs, splits = SNOW100K_SUBDIRS, snow100k_splits(folder)
+    else:
+      subdirs = tuple((spec.get("subdirs") or {"clean": "."}).items())
+      splits = (("data", "."),)
+    for _, rel in splits:
+      for _, sub in subdirs:
+        images.list_images(folder / rel / sub)  # missing or empty: a clear error now
+    name = f"{kind}_{folder.resolve().name}_{_fingerprint(folder, subdirs, splits)}".lower()
     name = "".join(ch if ch.isalnum() else "_" for ch in name)
     builder = ImageFolder(config=ImageFolderConfig(name=name, folder=str(folder.resolve()),
-                                                   subdirs=subdirs),
+                                                   subdirs=subdirs, splits=splits),
                           data_dir=cache_dir, file_format="array_record")
   else:
-    raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage' or 'folder')")
+    raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder' or "
+                     "'snow100k')")
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=spec.get("path")))
   if split not in builder.info.splits:
