@@ -136,3 +136,13 @@ class ConvTranspose2d(nnx.Module):
         padding=[(lo, lo + self.output_padding)] * 2, lhs_dilation=(self.stride,) * 2,
         rhs_dilation=(self.dilation,) * 2, dimension_numbers=("NHWC", "HWIO", "NHWC"))
     return y if self.bias is None else y + self.bias[...]
+
+
+class PReLU(nnx.Module):
+  """``nn.PReLU(num_parameters)``: one slope per channel (last axis), init 0.25."""
+
+  def __init__(self, num_parameters: int = 1, init: float = 0.25):
+    self.weight = nnx.Param(jnp.full((num_parameters,), init, jnp.float32))
+
+  def __call__(self, x):
+    return jnp.where(x >= 0, x, self.weight[...] * x)

@@ -11,7 +11,7 @@ import torch
 from flax import nnx
 
 from jaxrestore import checkpoints, models
-from jaxrestore.porting import course_nets, dncnn, n2n_unet  # noqa: F401  (registers the mappings)
+from jaxrestore.porting import course_nets, desnownet, dncnn, n2n_unet  # noqa: F401  (registers the mappings)
 from jaxrestore.porting.mapping import PortingError, nnx_to_torch, torch_to_nnx
 from jaxrestore.porting.torch_io import CheckpointError, load_torch_state_dict, to_torch
 

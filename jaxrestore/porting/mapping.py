@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 import numpy as np
 from flax import nnx
 
-from jaxrestore.models.layers import BatchNorm2d
+from jaxrestore.models.layers import BatchNorm2d, PReLU
 
 
 class PortingError(ValueError):
@@ -38,7 +38,12 @@ def _bn_leaves(m: BatchNorm2d):
   yield "num_batches_tracked", "num_batches_tracked", _counter
 
 
-_LEAVES: dict[type, Callable] = {nnx.Conv: _conv_leaves, BatchNorm2d: _bn_leaves}
+def _prelu_leaves(m: PReLU):
+  yield "weight", "weight", _ident
+
+
+_LEAVES: dict[type, Callable] = {nnx.Conv: _conv_leaves, BatchNorm2d: _bn_leaves,
+                                 PReLU: _prelu_leaves}
 _MODELS: dict[type, Callable[[nnx.Module], Iterator[tuple[str, nnx.Module]]]] = {}
 
 
@@ -55,6 +60,21 @@ def register_model(cls):
     _MODELS[cls] = fn
     return fn
   return deco
+
+
+def leaves_by_attribute_path(model: nnx.Module):
+  """Every leaf module under its attribute path (``a.b.0.c``): for twins whose torch
+  module tree has the same attribute names (``nnx.List`` <-> ``nn.ModuleList``)."""
+  def walk(module, prefix):
+    if type(module) in _LEAVES:
+      yield prefix, module
+      return
+    children = (enumerate(module) if isinstance(module, nnx.List)
+                else vars(module).items())  # definition order, as torch's state_dict
+    for name, child in children:
+      if isinstance(child, (nnx.Module, nnx.List)):
+        yield from walk(child, f"{prefix}.{name}" if prefix else str(name))
+  yield from walk(model, "")
 
 
 def _table(model: nnx.Module):

@@ -2,7 +2,7 @@
 
 Names and keyword arguments are the same as in ``jaxrestore.models``.
 """
-from torch_ref.models import course_nets, dncnn, n2n_unet
+from torch_ref.models import course_nets, desnownet, dncnn, n2n_unet
 from torch_ref.models.registry import create, names, register
 
-__all__ = ["create", "names", "register", "course_nets", "dncnn", "n2n_unet"]
+__all__ = ["create", "names", "register", "course_nets", "desnownet", "dncnn", "n2n_unet"]
