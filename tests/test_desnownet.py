@@ -1,0 +1,59 @@
+"""DesnowNet unit tests: NaN-free recovery at z = 1, full-resolution shapes, loss levels."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from jaxrestore import losses, models
+from jaxrestore.models.desnownet import recover
+
+
+def test_recovery_value_and_gradient_are_finite_at_z_equal_1():
+  x = jnp.array([0.3, 0.7, 0.9])
+  a = jnp.array([0.95, 0.9, 1.0])
+  z = jnp.array([1.0, 0.5, 0.0])
+  y = recover(x, z, a)
+  np.testing.assert_allclose(y, [0.3, (0.7 - 0.45) / 0.5, 0.9], rtol=1e-6)
+  grads = jax.grad(lambda x, z, a: jnp.sum(recover(x, z, a)), argnums=(0, 1, 2))(x, z, a)
+  for g in grads:
+    assert np.all(np.isfinite(g))
+  gx, gz, ga = grads
+  np.testing.assert_allclose(gx, [1.0, 2.0, 1.0], rtol=1e-6)  # z = 1: y' = x, d/dx = 1
+  assert gz[0] == 0 and ga[0] == 0
+
+
+def test_model_gradient_is_finite_when_the_mask_saturates():
+  model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
+                        pool="pool", use_bn=False, gamma=1)
+  bias = model.mask_maxout.convs.conv1.bias
+  bias[...] = bias[...] + 10.0  # z_raw >> 1 everywhere: z clipped to exactly 1
+  x = jax.random.uniform(jax.random.PRNGKey(0), (1, 9, 11, 3))
+  out = model(x)
+  assert float(out["z"].min()) == 1.0
+  np.testing.assert_allclose(out["y_prime"], x)  # nothing to recover through an opaque mask
+  g = nnx.grad(lambda m: jnp.sum(m(x)["y_hat"]))(model)
+  assert all(np.all(np.isfinite(v)) for v in jax.tree.leaves(g))
+
+
+@pytest.mark.parametrize("pool", ["conv", "pool"])
+def test_same_size_output_on_odd_sizes(pool):
+  model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
+                        pool=pool)
+  out = model(jnp.zeros((1, 67, 45, 3)))
+  for k, v in out.items():
+    assert v.shape == (1, 67, 45, 1 if k in ("z", "z_raw") else 3), k
+
+
+def test_gray_input_is_refused():
+  with pytest.raises(ValueError, match="RGB"):
+    models.create("desnownet", rngs=nnx.Rngs(0), in_channels=1)
+
+
+def test_pyramid_loss_levels():
+  x = jnp.zeros((2, 16, 16, 1))
+  y = x.at[:, 0, 0, 0].set(1.0)  # one differing pixel: it survives every max-pool level
+  assert float(losses.pyramid_loss(x, y, tau=4)) == pytest.approx(5.0)  # 5 levels, /batch 2 * 2
+  assert float(losses.pyramid_loss(x, y, tau=0)) == pytest.approx(1.0)
+  small = jnp.zeros((1, 5, 7, 1))  # levels 8 and 16 are coarser than the image: skipped
+  assert float(losses.pyramid_loss(small, small.at[0, 0, 0, 0].set(1.0))) == pytest.approx(3.0)
