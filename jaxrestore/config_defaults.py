@@ -4,6 +4,7 @@ import ml_collections
 
 def base_config() -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
+  c.task = "denoise"  # denoise | desnow (jaxrestore/tasks.py: loss and evaluation)
   c.model = "kair_dncnn17"
   c.model_kwargs = ml_collections.ConfigDict()
   c.loss = "mse"  # mse | l1 | sum_squared_half
@@ -28,6 +29,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.crop = 40
   c.data.batch_size = 128
   c.data.augment = True
+  c.data.pad_small = False  # pad images smaller than the crop (symmetric) instead of refusing
   c.data.num_workers = 0  # grain worker processes; resume needs the same number
   c.data.noise = ml_collections.ConfigDict(
       {"kind": "gaussian", "sigma": 25.0, "sigma_min": None, "sigma_max": None, "peak": 30.0})
@@ -121,4 +123,36 @@ def course_net_config(model: str) -> ml_collections.ConfigDict:
   c.log_every = 100
   c.eval_every = 2500
   c.checkpoint_every = 1000
+  return c
+
+
+def desnownet_config(width_factor: int) -> ml_collections.ConfigDict:
+  """DesnowNet's recipe: 64x64 aligned crops of (snowy, clean, mask), batch 5, Adam 3e-5
+  with torch-style (coupled) L2 weight decay 5e-4, pyramid loss (tau 4, mask weight 3).
+
+  Data: a Snow100K-layout folder (``python scripts/synth_snow.py`` writes one).
+  """
+  c = base_config()
+  c.task = "desnow"
+  c.model = "desnownet"
+  c.model_kwargs.width_factor = width_factor
+  c.data.train = {"kind": "snow100k", "path": "data/snow"}
+  c.data.train_split = "train"
+  c.data.val = {"kind": "snow100k", "path": "data/snow"}
+  c.data.val_split = "test_m"
+  c.data.channels = 3
+  c.data.mode = "paired"
+  c.data.image_keys = ("input", "clean", "mask")
+  c.data.crop = 64
+  c.data.batch_size = 5
+  c.data.augment = False
+  c.data.pad_small = True
+  c.optimizer.lr = 3e-5
+  c.optimizer.weight_decay = 5e-4
+  c.num_steps = 100_000
+  c.log_every = 50
+  c.eval_every = 2000
+  c.checkpoint_every = 1000
+  c.eval.max_images = 0
+  c.eval.num_grids = 4
   return c

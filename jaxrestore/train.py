@@ -34,7 +34,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import evaluate, losses, metrics, models, optim
+from jaxrestore import evaluate, models, optim, tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
@@ -110,19 +110,6 @@ def make_apply(eval_graphdef: nnx.GraphDef, size_multiple: int = 1):
   return lambda state, x: evaluate.pad_to_multiple(lambda y: apply(state, y), size_multiple)(x)
 
 
-def denoise_loss(pixel_loss) -> LossFn:
-  """Restoration loss ``pixel_loss(model(input), target)``; PSNR vs the clean image."""
-
-  def loss_fn(model, batch, rng):
-    del rng
-    pred = model(batch["input"])
-    loss = pixel_loss(pred, batch["target"])
-    clean = batch.get("clean", batch["target"])
-    return loss, {"psnr": jnp.mean(metrics.psnr(jnp.clip(pred, 0, 1), clean))}
-
-  return loss_fn
-
-
 # --- The loop --------------------------------------------------------------------------------
 
 _MODEL_KEYS = ("model", "model_kwargs", "data.channels")
@@ -174,23 +161,21 @@ def _checkpoint_managers(workdir: Path, config):
 
 
 def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, writer):
-  """PSNR/SSIM on the validation set (standard noise protocol) and image grids."""
+  """The task's evaluation on the validation set: mean PSNR/SSIM, image grids."""
+  task = tasks.get(config.task)
   ev = config.eval
   results = []
   n = min(len(val_source), ev.max_images) if ev.max_images else len(val_source)
   for i in range(n):
-    record = val_source[i]
-    clean = datasets.decode(record, "clean", config.data.channels)
-    name = record["name"].decode() if isinstance(record["name"], bytes) else str(record["name"])
-    result, noisy_u8, out_u8 = evaluate.evaluate_image(
-        lambda x: apply(state, x), name, clean, ev.sigma, ev.seed)
+    result, grid = task.evaluate_record(lambda x: apply(state, x), val_source[i], config)
     results.append(result)
     if i < ev.num_grids:
-      grid = images.grid(noisy_u8, out_u8, clean)
-      images.write_image(workdir / "images" / f"step{step:07d}_{Path(name).stem}.png", grid)
-      writer.write_image(step, f"eval/{name}", grid)
+      images.write_image(workdir / "images" / f"step{step:07d}_{Path(result.name).stem}.png",
+                         grid)
+      writer.write_image(step, f"eval/{result.name}", grid)
   summary = {"psnr": float(np.mean([r.psnr for r in results])),
-             "ssim": float(np.mean([r.ssim for r in results]))}
+             "ssim": float(np.mean([r.ssim for r in results])),
+             "psnr_input": float(np.mean([r.psnr_noisy for r in results]))}
   writer.write(step, summary, prefix="eval/")
   return summary
 
@@ -205,7 +190,7 @@ def build_data(config):
   ds = pipeline.train_dataset(
       train_src, batch_size=d.batch_size, crop=d.crop, channels=d.channels,
       seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
-      augment=d.augment, num_workers=d.num_workers)
+      augment=d.augment, num_workers=d.num_workers, pad_small=d.get("pad_small", False))
   return ds, val_src
 
 
@@ -225,7 +210,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   model = models.create(config.model, rngs=nnx.Rngs(config.seed), **config.model_kwargs.to_dict())
   tx = optim.make_optimizer(config.optimizer)
   graphdef, eval_graphdef, state = create_train_state(model, tx, config.seed)
-  train_step = make_train_step(graphdef, tx, denoise_loss(losses.get_pixel_loss(config.loss)))
+  train_step = make_train_step(graphdef, tx, tasks.get(config.task).make_loss(config))
   apply = make_apply(eval_graphdef, getattr(model, "size_multiple", 1))
   del model
 

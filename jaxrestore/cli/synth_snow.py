@@ -13,9 +13,7 @@ _CONFIG = config_flags.DEFINE_config_file("config", None, "Synthesis config file
 def _images(source: str, max_size: int) -> list[tuple[str, np.ndarray]]:
   """RGB uint8 images of a folder, or of the embedded set ('skimage:train' / 'skimage:validation')."""
   if source.startswith("skimage:"):
-    import skimage.data
-    names = datasets.SKIMAGE_SAMPLES["rgb"][source.split(":", 1)[1]]
-    out = [(n, np.asarray(getattr(skimage.data, n)())[..., :3]) for n in names]
+    out = datasets.embedded_rgb(source.split(":", 1)[1])
   else:
     out = [(p.name, images.read_uint8(p, 3)) for p in images.list_images(source)]
   if max_size:  # centre crop: keeps the data set small enough for CPU training

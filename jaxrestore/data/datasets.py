@@ -192,16 +192,45 @@ class SkimageSamples(tfds.core.GeneratorBasedBuilder):
                    "channels": 1 if gray else 3}
 
 
+def embedded_rgb(split: str) -> list[tuple[str, np.ndarray]]:
+  """The embedded RGB images of ``split`` ('train' / 'validation') as (name, uint8 HWC)."""
+  import skimage.data  # pylint: disable=g-import-not-at-top
+  return [(n, np.asarray(getattr(skimage.data, n)())[..., :3])
+          for n in SKIMAGE_SAMPLES["rgb"][split]
+          if np.asarray(getattr(skimage.data, n)()).ndim == 3]
+
+
+def _synthetic_snow(spec: dict, cache_dir: Path) -> Path:
+  """A Snow100K-layout set synthesised once from the embedded images into the cache."""
+  from jaxrestore.data import snow  # pylint: disable=g-import-not-at-top
+  size, seed = int(spec.get("max_size", 128)), int(spec.get("seed", 0))
+  root = cache_dir / "synthetic_snow" / f"skimage_{size}_{seed}"
+  if not (root / "train").is_dir():
+    crop = lambda items: [(n, a[:size, :size]) for n, a in items]  # noqa: E731
+    tmp = root.with_name(root.name + ".tmp")
+    if tmp.exists():
+      import shutil  # pylint: disable=g-import-not-at-top
+      shutil.rmtree(tmp)
+    snow.write_snow100k(tmp, crop(embedded_rgb("train")), crop(embedded_rgb("validation")),
+                        seed=seed)
+    tmp.rename(root)  # complete or absent, never half-written
+  return root
+
+
 def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
   """Prepares (if needed) and returns the data source of ``spec``'s ``split``.
 
   ``spec``: ``{"kind": "skimage", "config": "gray"}``, ``{"kind": "folder",
   "path": "...", "subdirs": {"clean": "."}}`` (one split, "data") or
   ``{"kind": "snow100k", "path": root}`` (splits train, test_s, test_m, test_l;
-  keys input / clean / mask).
+  keys input / clean / mask) or ``{"kind": "synthetic_snow", "max_size": 128,
+  "seed": 0}`` (the same, synthesised once from the embedded images).
   """
   cache_dir = Path(cache_dir or DEFAULT_CACHE)
   kind = spec["kind"]
+  if kind == "synthetic_snow":
+    return load({"kind": "snow100k", "path": str(_synthetic_snow(spec, cache_dir))}, split,
+                cache_dir)
   if kind == "skimage":
     builder = SkimageSamples(config=spec.get("config", "gray"), data_dir=cache_dir,
                              file_format="array_record")
@@ -223,8 +252,8 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
                                                    subdirs=subdirs, splits=splits),
                           data_dir=cache_dir, file_format="array_record")
   else:
-    raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder' or "
-                     "'snow100k')")
+    raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder', "
+                     "'snow100k' or 'synthetic_snow')")
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=spec.get("path")))
   if split not in builder.info.splits:

@@ -58,16 +58,21 @@ class CropAugmentNoise(grain.transforms.RandomMap):
   """Record -> sample dict of float32 HWC arrays (see module docstring)."""
 
   def __init__(self, *, crop: int | None, channels: int, mode: str, keys: tuple[str, ...],
-               noise: NoiseSpec | None, augment: bool):
+               noise: NoiseSpec | None, augment: bool, pad_small: bool = False):
     if mode not in ("denoise", "noise2noise", "paired"):
       raise ValueError(f"unknown data mode {mode!r}")
     self.crop, self.channels, self.mode = crop, channels, mode
-    self.keys, self.noise, self.augment = keys, noise, augment
+    self.keys, self.noise, self.augment, self.pad_small = keys, noise, augment, pad_small
 
   def random_map(self, record, rng: np.random.Generator):
     arrays = {k: datasets.decode(record, k, None if k == "mask" else self.channels)
               for k in self.keys}
     h, w = next(iter(arrays.values())).shape[:2]
+    if self.crop and self.pad_small and (h < self.crop or w < self.crop):
+      ph, pw = max(0, self.crop - h), max(0, self.crop - w)
+      arrays = {k: np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="symmetric")
+                for k, a in arrays.items()}
+      h, w = h + ph, w + pw
     if self.crop:
       top, left = rng.integers(0, h - self.crop + 1), rng.integers(0, w - self.crop + 1)
       arrays = {k: a[top:top + self.crop, left:left + self.crop] for k, a in arrays.items()}
@@ -85,7 +90,8 @@ class CropAugmentNoise(grain.transforms.RandomMap):
 
 
 def check_source(source, *, crop: int | None, channels: int, where: str = "dataset"):
-  """Every record is large enough for ``crop`` and has ``channels`` channels."""
+  """Every record is large enough for ``crop`` (``None``: no size check) and has
+  ``channels`` channels."""
   if len(source) == 0:
     raise images.ImageError(f"{where} is empty")
   for i in range(len(source)):
@@ -102,12 +108,17 @@ def check_source(source, *, crop: int | None, channels: int, where: str = "datas
 def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: int,
                   mode: str = "denoise", noise: NoiseSpec | None = None,
                   keys: tuple[str, ...] = ("clean",), augment: bool = True,
-                  num_workers: int = 0, where: str = "training data") -> grain.IterDataset:
-  """The infinite, shuffled, batched training stream of ``source``."""
-  check_source(source, crop=crop, channels=channels, where=where)
+                  num_workers: int = 0, pad_small: bool = False,
+                  where: str = "training data") -> grain.IterDataset:
+  """The infinite, shuffled, batched training stream of ``source``.
+
+  ``pad_small``: images smaller than the crop are padded (symmetric, bottom/right)
+  instead of refused.
+  """
+  check_source(source, crop=None if pad_small else crop, channels=channels, where=where)
   ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat()
   ds = ds.random_map(CropAugmentNoise(crop=crop, channels=channels, mode=mode, keys=keys,
-                                      noise=noise, augment=augment))
+                                      noise=noise, augment=augment, pad_small=pad_small))
   ds = ds.batch(batch_size, drop_remainder=True)
   ids = ds.to_iter_dataset()
   if num_workers > 0:
