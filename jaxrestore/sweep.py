@@ -182,17 +182,19 @@ def plot(path: os.PathLike, results: list[Result], curves: dict[int, np.ndarray]
   ax0.barh([_label(r) for r in ok][::-1], [r.psnr for r in ok][::-1], color="tab:blue")
   ax0.axvline(noisy_psnr, color="tab:red", ls="--", label=f"noisy input {noisy_psnr:.2f} dB")
   if ok:
-    ax0.set_xlim(min(noisy_psnr, min(r.psnr for r in ok)) - 0.5, max(r.psnr for r in ok) + 0.5)
+    psnrs = [r.psnr for r in ok] + [noisy_psnr]
+    ax0.set_xlim(min(psnrs) - 0.5, max(psnrs) + 0.5)
   ax0.set_xlabel("validation PSNR (dB)")
   ax0.set_title(f"{len(ok)} of {len(results)} configurations (diverged ones omitted)")
   ax0.legend(loc="lower right")
   ax0.tick_params(axis="y", labelsize=7)
-  for i, c in enumerate(configs):
-    curve = curves[i]
-    ax1.plot(np.arange(1, len(curve) + 1), curve, lw=0.8)
+  window = max(1, min(50, len(curves[0]) // 10))
+  for i in range(len(configs)):  # moving average: batch-to-batch noise hides the trend
+    curve = np.convolve(curves[i], np.ones(window) / window, mode="valid")
+    ax1.plot(np.arange(window, len(curve) + window), curve, lw=0.8)
   ax1.set_yscale("log")
   ax1.set_xlabel("step")
-  ax1.set_ylabel("training loss (MSE)")
+  ax1.set_ylabel(f"training loss (MSE, moving mean of {window})")
   ax1.set_title("training loss of every configuration")
   fig.tight_layout()
   fig.savefig(path, dpi=120)
