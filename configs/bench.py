@@ -13,7 +13,7 @@ import ml_collections
 
 def get_config():
   c = ml_collections.ConfigDict()
-  c.sections = ("explicit",)
+  c.sections = ("explicit", "desnownet")
   c.quick = False
   c.warmup = 3
   c.repeats = 20

@@ -24,6 +24,8 @@ def test_bench_quick_writes_valid_json(tmp_path):
   explicit = [r for r in rows if r["impl"] == "jax explicit"]
   assert explicit and all(set(r["ratios"]) == {"jax.grad", "torch explicit"} for r in explicit)
   assert "jax explicit" in proc.stdout  # the table is printed
+  desnow = [r for r in rows if r["section"] == "desnownet"]
+  assert {r["impl"] for r in desnow} == {"jax jit", "torch eager"}
 
 
 def test_unknown_section_is_a_clear_error(tmp_path):

@@ -6,7 +6,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from jaxrestore import bench
-from jaxrestore.bench import explicit  # noqa: F401  (registers its section)
+from jaxrestore.bench import desnownet, explicit  # noqa: F401  (register their sections)
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Bench config file.")
 _OUT = flags.DEFINE_string("out", "bench.json", "Where the JSON results go.")

@@ -1,0 +1,41 @@
+"""DesnowNet inference: one 256x256 RGB image, JAX jit vs PyTorch eager (same weights)."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import torch
+from flax import nnx
+
+import torch_ref.models as tm
+from jaxrestore import models, porting
+from jaxrestore.bench.core import rows_for_case, section
+
+
+def case_runners(kwargs: dict, size: int, batch: int = 1, seed: int = 0):
+  torch.manual_seed(seed)
+  net = tm.create("desnownet", **kwargs).eval()
+  model = porting.load_torch(models.create("desnownet", rngs=nnx.Rngs(0), **kwargs),
+                             net.state_dict())
+  model.eval()
+  graphdef, state = nnx.split(model)
+  apply = jax.jit(lambda state, x: nnx.merge(graphdef, state)(x)["y_hat"])
+  x = np.random.RandomState(seed).rand(batch, 3, size, size).astype(np.float32)
+  xj, xt = jnp.asarray(x.transpose(0, 2, 3, 1)), torch.from_numpy(x)
+
+  def torch_run():
+    with torch.no_grad():
+      net(xt)
+
+  return {"jax jit": lambda: apply(state, xj).block_until_ready(), "torch eager": torch_run}
+
+
+@section("desnownet")
+def desnownet_section(*, quick: bool, warmup: int, repeats: int):
+  variants = ([("w16 pool", dict(width_factor=16, blocks=(1, 1, 1), pool="pool"), 64)] if quick
+              else [("w4 conv-pools", dict(width_factor=4), 256),
+                    ("w4 pooling", dict(width_factor=4, pool="pool"), 256)])
+  rows = []
+  for name, kwargs, size in variants:
+    rows += rows_for_case("desnownet", f"desnownet {name} {size}x{size} infer", 1,
+                          case_runners(kwargs, size), {"jax jit": ("torch eager",)},
+                          warmup=warmup, repeats=repeats)
+  return rows
