@@ -6,6 +6,9 @@
 explicit-backward net, trained together (vmapped) noise-to-noise on 32x32 crops
 of the embedded images for 1000 steps at batch 4, validated on 64x64 centre
 crops at sigma=25. Writes sweep.csv (ranked), sweep.png and sweep.json.
+Measured with --config.num_steps=500: 519 s on 2 CPU cores; best lr=0.03 with
+momentum 0.9 (19.35 dB, the noisy input 21.29 dB: 500 steps rank learning speed;
+the same net reaches 24.65 dB after 5000 steps, configs/course_net_b_n2n.py).
 Add batch sizes with --config.sweep.batch_size="(4, 16)" (one program per size)
 and init seeds with --config.sweep.seed="(0, 1)".
 """
