@@ -5,7 +5,9 @@
 A narrow model (widths / 16, one block per Inception stage, stride-1 pooling),
 the paper's losses and optimiser, lr raised to 1e-3 for a short run. Writes
 snowy | output | mask | clean grids; eval reports the input's PSNR beside the
-output's (eval/psnr_input vs eval/psnr).
+output's (eval/psnr_input vs eval/psnr). Measured (2 CPU cores, ~1.3 s/step
+alone): after 200 steps eval/psnr 18.1 dB against the input's 25.1 dB, i.e. not
+yet better than the input: the initial residual is large and still falling.
 """
 from jaxrestore.config_defaults import desnownet_config
 
