@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from jaxrestore import explicit
-from jaxrestore.data import datasets, pipeline
+from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.data.noise import gaussian_noise_seeded
 
 HYPER = ("lr", "momentum", "weight_decay")  # traced: vmapped, one program for all values
@@ -108,8 +108,7 @@ def validation_set(config) -> tuple[np.ndarray, np.ndarray]:
     h, w = img.shape[:2]
     if min(h, w) < s.val_crop:
       raise ValueError(f"validation image {i} is {h}x{w}, smaller than val_crop={s.val_crop}")
-    top, left = (h - s.val_crop) // 2, (w - s.val_crop) // 2
-    clean.append(img[top:top + s.val_crop, left:left + s.val_crop] / 255.0)
+    clean.append(images.center_crop(img, s.val_crop) / 255.0)
   clean = np.stack(clean).astype(np.float32)
   noisy = np.stack([gaussian_noise_seeded(c, config.eval.sigma, seed=i)
                     for i, c in enumerate(clean)])

@@ -64,3 +64,9 @@ def test_grid_and_write(tmp_path):
   assert g.shape == (4, 5 + 4 + 6, 3)
   images.write_image(tmp_path / "g.png", g)
   assert images.read_uint8(tmp_path / "g.png").shape == (4, 15, 3)
+
+
+def test_center_crop():
+  img = np.arange(7 * 5).reshape(7, 5)
+  np.testing.assert_array_equal(images.center_crop(img, 3), img[2:5, 1:4])
+  np.testing.assert_array_equal(images.center_crop(img, 6), img[0:6, :])  # short side kept

@@ -17,9 +17,7 @@ def _images(source: str, max_size: int) -> list[tuple[str, np.ndarray]]:
   else:
     out = [(p.name, images.read_uint8(p, 3)) for p in images.list_images(source)]
   if max_size:  # centre crop: keeps the data set small enough for CPU training
-    out = [(n, img[(img.shape[0] - min(max_size, img.shape[0])) // 2:][:max_size,
-                   (img.shape[1] - min(max_size, img.shape[1])) // 2:][:, :max_size])
-           for n, img in out]
+    out = [(n, images.center_crop(img, max_size)) for n, img in out]
   return out
 
 

@@ -72,6 +72,14 @@ def write_image(path: str | os.PathLike, img: np.ndarray) -> None:
   Image.fromarray(img).save(path)
 
 
+def center_crop(img: np.ndarray, size: int) -> np.ndarray:
+  """The centred ``size`` x ``size`` window of an HW[C] image (a side shorter than
+  ``size`` is kept whole)."""
+  h, w = img.shape[:2]
+  top, left = (h - min(size, h)) // 2, (w - min(size, w)) // 2
+  return img[top:top + size, left:left + size]
+
+
 def grid(*images: np.ndarray, pad: int = 4) -> np.ndarray:
   """Places same-height HWC images side by side (e.g. input | output | target)."""
   h = images[0].shape[0]
