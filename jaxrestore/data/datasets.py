@@ -9,7 +9,9 @@ sizes before it starts. Nothing is ever downloaded:
   same-named images, one per feature (e.g. ``{"input": "synthetic", "clean":
   "gt", "mask": "mask"}``). One builder config per folder and content
   fingerprint, so a changed folder is prepared again. The ``snow100k`` kind is
-  the same builder over Snow100K's layout with its train and S/M/L test splits.
+  the same builder over Snow100K's layout with its train and S/M/L test splits;
+  the ``raindrop`` kind over Raindrop's (Qian et al. 2018), whose partners differ
+  by a per-folder name rule: ``data/N_rain.png`` pairs with ``gt/N_clean.png``.
 * ``SkimageSamples``: the embedded default, made from images scikit-image ships
   (configs ``gray`` and ``rgb``; the validation split is ``camera`` / ``astronaut``).
 
@@ -67,11 +69,14 @@ class _Checked:
 
 
 class ImageFolderConfig(tfds.core.BuilderConfig):
+  """``stems``: (key, suffix) name rules: a sample's file in that key's folder is
+  named ``<id><suffix>.<ext>`` (keys without a rule: ``<id>.<ext>``)."""
 
   def __init__(self, *, folder: str, subdirs: tuple[tuple[str, str], ...],
-               splits: tuple[tuple[str, str], ...] = (("data", "."),), **kw):
+               splits: tuple[tuple[str, str], ...] = (("data", "."),),
+               stems: tuple[tuple[str, str], ...] = (), **kw):
     super().__init__(**kw)
-    self.folder, self.subdirs, self.splits = folder, subdirs, splits
+    self.folder, self.subdirs, self.splits, self.stems = folder, subdirs, splits, stems
 
 
 def _fingerprint(folder: Path, subdirs, splits=(("data", "."),)) -> str:
@@ -111,6 +116,21 @@ def snow100k_splits(root: Path) -> tuple[tuple[str, str], ...]:
   return tuple(found)
 
 
+# Raindrop (Qian et al. 2018): {train,test_a,test_b}/{data,gt}/N_{rain,clean}.{png,jpg}.
+RAINDROP_SUBDIRS = (("input", "data"), ("clean", "gt"))
+RAINDROP_STEMS = (("input", "_rain"), ("clean", "_clean"))
+RAINDROP_SPLITS = ("train", "test_a", "test_b")
+
+
+def raindrop_splits(root: Path) -> tuple[tuple[str, str], ...]:
+  """(split, folder) for each Raindrop split (train, test_a, test_b) present under ``root``."""
+  found = tuple((s, s) for s in RAINDROP_SPLITS if (root / s / "data").is_dir())
+  if not found:
+    raise images.ImageError(f"{root}: no Raindrop split found (expected train/data, "
+                            "test_a/data or test_b/data, each with gt/ beside it)")
+  return found
+
+
 class ImageFolder(tfds.core.GeneratorBasedBuilder):
   """Images from a local folder; see the module docstring."""
 
@@ -128,15 +148,22 @@ class ImageFolder(tfds.core.GeneratorBasedBuilder):
   def _generate_examples(self, folder: Path):
     cfg = self.builder_config
     first_key, first_dir = cfg.subdirs[0]
+    stems = dict(cfg.stems)
     checked = _Checked(folder)
     for path in images.list_images(folder / first_dir):
+      suffix = stems.get(first_key, "")
+      if not path.stem.endswith(suffix):
+        raise images.ImageError(f"{path}: expected a name ending in '{suffix}{path.suffix}'")
+      sample_id = path.stem[:len(path.stem) - len(suffix)]
       files = {first_key: path}
       for key, sub in cfg.subdirs[1:]:
-        other = folder / sub / path.name
+        stem = sample_id + stems.get(key, "")
+        other = folder / sub / (stem + path.suffix)
         if not other.is_file():
-          matches = sorted((folder / sub).glob(path.stem + ".*"))
+          matches = sorted((folder / sub).glob(stem + ".*"))
           if len(matches) != 1:
-            raise images.ImageError(f"{path}: no matching '{key}' image in {folder / sub}")
+            raise images.ImageError(
+                f"{path}: no matching '{key}' image {stem}.* in {folder / sub}")
           other = matches[0]
         files[key] = other
       arrays = {k: images.read_uint8(p) for k, p in files.items()}
@@ -217,6 +244,24 @@ def _synthetic_snow(spec: dict, cache_dir: Path) -> Path:
   return root
 
 
+def _synthetic_raindrop(spec: dict, cache_dir: Path, min_images: int = 4) -> Path:
+  """A Raindrop-layout set synthesised once from the embedded images into the cache:
+  train from the 'train' images, test_a / test_b from the 'validation' ones, each
+  image rendered with several drop patterns where a split would have fewer than
+  ``min_images``."""
+  from jaxrestore.data import raindrop  # pylint: disable=g-import-not-at-top
+  size, seed = int(spec.get("max_size", 128)), int(spec.get("seed", 0))
+  root = cache_dir / "synthetic_raindrop" / f"skimage_{size}_{seed}"
+  if not root.is_dir():  # write_raindrop moves a complete set into place
+    def crop(split):
+      items = [(n, a[:size, :size]) for n, a in embedded_rgb(split)]
+      copies = -(-min_images // len(items))
+      return [(f"{n}_{k}", a) for k in range(copies) for n, a in items]
+    raindrop.write_raindrop(root, crop("train"), crop("validation"), crop("validation"),
+                            seed=seed)
+  return root
+
+
 def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
   """Prepares (if needed) and returns the data source of ``spec``'s ``split``.
 
@@ -224,6 +269,9 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
   "path": "...", "subdirs": {"clean": "."}}`` (one split, "data") or
   ``{"kind": "snow100k", "path": root}`` (splits train, test_s, test_m, test_l;
   keys input / clean / mask) or ``{"kind": "synthetic_snow", "max_size": 128,
+  "seed": 0}`` (the same, synthesised once from the embedded images) or
+  ``{"kind": "raindrop", "path": root}`` (splits train, test_a, test_b, whichever
+  exist; keys input / clean) or ``{"kind": "synthetic_raindrop", "max_size": 128,
   "seed": 0}`` (the same, synthesised once from the embedded images).
   """
   cache_dir = Path(cache_dir or DEFAULT_CACHE)
@@ -231,15 +279,21 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
   if kind == "synthetic_snow":
     return load({"kind": "snow100k", "path": str(_synthetic_snow(spec, cache_dir))}, split,
                 cache_dir)
+  if kind == "synthetic_raindrop":
+    return load({"kind": "raindrop", "path": str(_synthetic_raindrop(spec, cache_dir))}, split,
+                cache_dir)
   if kind == "skimage":
     builder = SkimageSamples(config=spec.get("config", "gray"), data_dir=cache_dir,
                              file_format="array_record")
-  elif kind in ("folder", "snow100k"):
+  elif kind in ("folder", "snow100k", "raindrop"):
     folder = Path(spec["path"])
     if not folder.is_dir():
       raise images.ImageError(f"dataset folder not found: {folder}")
+    stems = ()
     if kind == "snow100k":
       subdirs, splits = SNOW100K_SUBDIRS, snow100k_splits(folder)
+    elif kind == "raindrop":
+      subdirs, splits, stems = RAINDROP_SUBDIRS, raindrop_splits(folder), RAINDROP_STEMS
     else:
       subdirs = tuple((spec.get("subdirs") or {"clean": "."}).items())
       splits = (("data", "."),)
@@ -249,11 +303,12 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
     name = f"{kind}_{folder.resolve().name}_{_fingerprint(folder, subdirs, splits)}".lower()
     name = "".join(ch if ch.isalnum() else "_" for ch in name)
     builder = ImageFolder(config=ImageFolderConfig(name=name, folder=str(folder.resolve()),
-                                                   subdirs=subdirs, splits=splits),
+                                                   subdirs=subdirs, splits=splits,
+                                                   stems=stems),
                           data_dir=cache_dir, file_format="array_record")
   else:
     raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder', "
-                     "'snow100k' or 'synthetic_snow')")
+                     "'snow100k', 'synthetic_snow', 'raindrop' or 'synthetic_raindrop')")
   builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=spec.get("path")))
   if split not in builder.info.splits:
