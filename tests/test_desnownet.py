@@ -57,3 +57,16 @@ def test_pyramid_loss_levels():
   assert float(losses.pyramid_loss(x, y, tau=0)) == pytest.approx(1.0)
   small = jnp.zeros((1, 5, 7, 1))  # levels 8 and 16 are coarser than the image: skipped
   assert float(losses.pyramid_loss(small, small.at[0, 0, 0, 0].set(1.0))) == pytest.approx(3.0)
+
+
+def test_identity_init_returns_the_input_and_still_learns():
+  model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
+                        pool="pool", identity_init=True)
+  x = jax.random.uniform(jax.random.PRNGKey(1), (2, 12, 10, 3))
+  out = model(x)
+  assert float(jnp.abs(out["z"]).max()) == 0.0 and float(jnp.abs(out["r"]).max()) == 0.0
+  np.testing.assert_array_equal(out["y_hat"], x)
+  # the zeroed heads still receive a gradient, so training moves away from the identity
+  g = nnx.grad(lambda m: jnp.sum((m(x)["y_hat"] - 0.5) ** 2))(model)
+  assert float(jnp.abs(g.residual_sumout.convs.conv3.kernel[...]).max()) > 0
+  assert float(jnp.abs(g.mask_maxout.convs.conv1.kernel[...]).max()) > 0

@@ -17,11 +17,14 @@ from torch import nn
 from torch_ref.models.registry import register
 
 
-def conv(cin, cout, kernel, dilation=1, bias=True):
+def conv(cin, cout, kernel, dilation=1, bias=True, zero=False):
   kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
   c = nn.Conv2d(cin, cout, (kh, kw), padding=(dilation * (kh - 1) // 2, dilation * (kw - 1) // 2),
                 dilation=dilation, bias=bias)
-  nn.init.xavier_normal_(c.weight)
+  if zero:
+    nn.init.zeros_(c.weight)
+  else:
+    nn.init.xavier_normal_(c.weight)
   if bias:
     nn.init.zeros_(c.bias)
   return c
@@ -240,21 +243,21 @@ class Descriptor(nn.Module):
 
 
 class PyramidConvs(nn.Module):
-  def __init__(self, cin, cout):
+  def __init__(self, cin, cout, zero_out=False):
     super().__init__()
-    self.conv1 = conv(cin, cout, 1)
-    self.conv3 = conv(cin, cout, 3)
-    self.conv5 = nn.ModuleList([conv(cin, cin, (1, 5)), conv(cin, cout, (5, 1))])
-    self.conv7 = nn.ModuleList([conv(cin, cin, (1, 7)), conv(cin, cout, (7, 1))])
+    self.conv1 = conv(cin, cout, 1, zero=zero_out)
+    self.conv3 = conv(cin, cout, 3, zero=zero_out)
+    self.conv5 = nn.ModuleList([conv(cin, cin, (1, 5)), conv(cin, cout, (5, 1), zero=zero_out)])
+    self.conv7 = nn.ModuleList([conv(cin, cin, (1, 7)), conv(cin, cout, (7, 1), zero=zero_out)])
 
   def forward(self, x):
     return [self.conv1(x), self.conv3(x), _run(self.conv5, x), _run(self.conv7, x)]
 
 
 class PyramidMaxout(nn.Module):
-  def __init__(self, cin, cout):
+  def __init__(self, cin, cout, zero_out=False):
     super().__init__()
-    self.convs = PyramidConvs(cin, cout)
+    self.convs = PyramidConvs(cin, cout, zero_out)
     self.prelu = nn.PReLU(cout, init=0.25)
 
   def forward(self, x):
@@ -266,9 +269,9 @@ class PyramidMaxout(nn.Module):
 
 
 class PyramidSumout(nn.Module):
-  def __init__(self, cin, cout):
+  def __init__(self, cin, cout, zero_out=False):
     super().__init__()
-    self.convs = PyramidConvs(cin, cout)
+    self.convs = PyramidConvs(cin, cout, zero_out)
 
   def forward(self, x):
     return sum(self.convs(x))
@@ -286,7 +289,7 @@ class DesnowNet(nn.Module):
   size_multiple = 1
 
   def __init__(self, in_channels=3, width_factor=4, pyramid_channels=None, gamma=4,
-               blocks=(4, 7, 3), pool="conv", use_bn=True):
+               blocks=(4, 7, 3), pool="conv", use_bn=True, identity_init=False):
     super().__init__()
     if in_channels != 3:
       raise ValueError("DesnowNet's formation model needs RGB input (in_channels=3)")
@@ -294,10 +297,10 @@ class DesnowNet(nn.Module):
     f = _Factory(width_factor, pool, use_bn)
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))
     c = self.descriptor_t.out_channels
-    self.mask_maxout = PyramidMaxout(c, 1)
+    self.mask_maxout = PyramidMaxout(c, 1, identity_init)
     self.aberration_maxout = PyramidMaxout(c, 3)
     self.descriptor_r = Descriptor(7, f, pyramid_channels, gamma, tuple(blocks))
-    self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3)
+    self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3, identity_init)
 
   def forward(self, x):
     f_t = self.descriptor_t(x)
