@@ -33,7 +33,8 @@ def pad_to_multiple(apply, multiple: int):
   """Wraps ``apply`` for models that need H, W divisible by ``multiple`` (U-Nets).
 
   The input is reflect-padded at the bottom/right (as NVlabs' Noise2Noise
-  validation) and the output cropped back, so any size works.
+  validation) and the output cropped back, so any size works. Outputs may be a
+  pytree (a dict of maps, some at 1/s of the size): each is cropped at its scale.
   """
   if multiple <= 1:
     return apply
@@ -45,9 +46,22 @@ def pad_to_multiple(apply, multiple: int):
       return apply(x)
     mode = "reflect" if ph < h and pw < w else "symmetric"
     padded = jnp.pad(jnp.asarray(x), ((0, 0), (0, ph), (0, pw), (0, 0)), mode=mode)
-    return apply(padded)[:, :h, :w]
+    ph_total = h + ph
+
+    def crop(y):
+      s = ph_total // y.shape[1]
+      return y[:, :-(-h // s), :-(-w // s)]
+
+    return jax.tree.map(crop, apply(padded))
 
   return run
+
+
+def swap_rgb_bgr(apply):
+  """``apply`` of a model trained on BGR images (cv2, e.g. DeRaindrop's official
+  checkpoint), used on RGB: flips the input's channels and every 3-channel output's."""
+  flip = lambda y: y[..., ::-1] if y.shape[-1] == 3 else y  # noqa: E731
+  return lambda x: jax.tree.map(flip, apply(flip(jnp.asarray(x))))
 
 
 def make_apply(model: nnx.Module):

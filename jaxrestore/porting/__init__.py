@@ -12,7 +12,8 @@ from flax import nnx
 
 from jaxrestore import checkpoints, models
 from jaxrestore.porting import course_nets, desnownet, dncnn, n2n_unet  # noqa: F401  (registers the mappings)
-from jaxrestore.porting.mapping import PortingError, nnx_to_torch, torch_to_nnx
+from jaxrestore.porting import attentive_gan, vgg  # noqa: F401  (registers the mappings)
+from jaxrestore.porting.mapping import PortingError, adapt_file_state, nnx_to_torch, torch_to_nnx
 from jaxrestore.porting.torch_io import CheckpointError, load_torch_state_dict, to_torch
 
 
@@ -29,7 +30,9 @@ def load_torch(model: nnx.Module, path_or_state, key: str | None = None) -> nnx.
 def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | None = None,
                     key: str | None = None, seed: int = 0) -> nnx.Module:
   """Any checkpoint the project reads: a model directory, a training workdir (its best
-  checkpoint), or a torch ``.pth``, which needs ``model_name`` (and kwargs).
+  checkpoint), or a torch ``.pth``, which needs ``model_name`` (and kwargs). A
+  published file's known extras are dropped first where the model registers an
+  adapter (torchvision VGG16's ``classifier.*``); porting is strict after that.
   """
   if checkpoints.is_model_dir(path):
     return checkpoints.load_model(path, seed=seed)[0]
@@ -38,7 +41,7 @@ def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | No
   if not model_name:
     raise CheckpointError(f"{path}: a torch checkpoint needs the model name (config.model)")
   model = models.create(model_name, rngs=nnx.Rngs(seed), **(model_kwargs or {}))
-  return load_torch(model, path, key=key)
+  return torch_to_nnx(adapt_file_state(model, load_torch_state_dict(path, key=key)), model)
 
 
 def convert(src, dst, model_name: str | None = None, model_kwargs: dict | None = None,

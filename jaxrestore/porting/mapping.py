@@ -62,6 +62,22 @@ def register_model(cls):
   return deco
 
 
+_FILE_ADAPTERS: dict[type, Callable[[dict], dict]] = {}
+
+
+def register_file_adapter(cls):
+  """Registers ``fn(state) -> state``, applied to a torch *file* read for a ``cls`` model
+  (e.g. dropping a published checkpoint's parts the model does not have)."""
+  def deco(fn):
+    _FILE_ADAPTERS[cls] = fn
+    return fn
+  return deco
+
+
+def adapt_file_state(model: nnx.Module, state: dict) -> dict:
+  return _FILE_ADAPTERS.get(type(model), lambda s: s)(state)
+
+
 def leaves_by_attribute_path(model: nnx.Module):
   """Every leaf module under its attribute path (``a.b.0.c``): for twins whose torch
   module tree has the same attribute names (``nnx.List`` <-> ``nn.ModuleList``)."""

@@ -2,7 +2,8 @@
 
 Names and keyword arguments are the same as in ``jaxrestore.models``.
 """
-from torch_ref.models import course_nets, desnownet, dncnn, n2n_unet
+from torch_ref.models import attentive_gan, course_nets, desnownet, dncnn, n2n_unet, vgg
 from torch_ref.models.registry import create, names, register
 
-__all__ = ["create", "names", "register", "course_nets", "desnownet", "dncnn", "n2n_unet"]
+__all__ = ["create", "names", "register", "attentive_gan", "course_nets", "desnownet", "dncnn",
+           "n2n_unet", "vgg"]
