@@ -115,4 +115,7 @@ def load_from_workdir(workdir: str | os.PathLike, which: str = "best",
   if not steps:
     raise FileNotFoundError(f"{workdir}: no finished checkpoint")
   state_dir = workdir / sub / str(steps[-1]) / "state"
-  return _fill(model, _restore_raw(state_dir), state_dir), name, kwargs, steps[-1]
+  raw = _restore_raw(state_dir)
+  if "g" in raw and "params" not in raw:  # a GAN run (jaxrestore.gan.GANState): the generator
+    raw = raw["g"]
+  return _fill(model, raw, state_dir), name, kwargs, steps[-1]

@@ -156,3 +156,41 @@ def desnownet_config(width_factor: int) -> ml_collections.ConfigDict:
   c.eval.max_images = 0
   c.eval.num_grids = 4
   return c
+
+def attentive_gan_config() -> ml_collections.ConfigDict:
+  """The Attentive GAN (Qian et al. 2018): generator + discriminator, Adam 1e-4 each,
+  D step then G step per batch, 224x224 aligned crops of (rainy, clean).
+
+  ``L_G = 0.01 L_GAN + L_ATT + L_M + L_P``, ``L_D = -log D(R) - log(1 - D(O)) + 0.05 L_map``
+  (``jaxrestore/losses/derain.py``). The discriminator's FC input follows
+  ``data.crop``. ``gan.vgg``: a jaxrestore model dir of torchvision's VGG16
+  (``scripts/port.py --config=configs/port_vgg16.py``); empty = random VGG16.
+  The batch size is not published; 4 is ours.
+  """
+  c = base_config()
+  c.task = "derain"
+  c.model = "attentive_gan_generator"
+  c.model_kwargs.iterations = 4
+  c.gan = ml_collections.ConfigDict({
+      "discriminator": "attentive_gan_discriminator", "discriminator_kwargs": {},
+      "vgg": "", "gan_weight": 0.01, "map_weight": 0.05, "theta": 0.8, "gan_loss": "paper"})
+  c.gan.d_optimizer = ml_collections.ConfigDict(c.optimizer.to_dict())
+  c.data.train = {"kind": "raindrop", "path": "data/raindrop"}
+  c.data.train_split = "train"
+  c.data.val = {"kind": "raindrop", "path": "data/raindrop"}
+  c.data.val_split = "test_a"
+  c.data.channels = 3
+  c.data.mode = "paired"
+  c.data.image_keys = ("input", "clean")
+  c.data.crop = 224
+  c.data.batch_size = 4
+  c.data.augment = False
+  c.optimizer.lr = 1e-4
+  c.gan.d_optimizer.lr = 1e-4
+  c.num_steps = 100_000
+  c.log_every = 50
+  c.eval_every = 2000
+  c.checkpoint_every = 1000
+  c.eval.max_images = 0
+  c.eval.num_grids = 4
+  return c

@@ -1,115 +1,32 @@
-"""Training: pure jitted steps, orbax checkpoints, resumable input pipeline.
+"""The training loop: input pipeline, jitted steps, orbax checkpoints, metrics, evaluation.
 
-The step is ``train_step(state, batch) -> (state, metrics)``, jitted with the
-state donated. NNX graphs are split once outside; inside the jitted function
-the model is merged (``nnx.merge``) and differentiated with
-``nnx.value_and_grad`` (merging inside ``jax.value_and_grad`` instead trips
-over the BatchNorm statistics). Pieces compose for other models:
-
-* ``TrainState`` is one model + one optimiser. A multi-output model only needs
-  its own ``loss_fn(model, batch, rng) -> (loss, metrics)``.
-* ``apply_gradients`` is the shared update (with the non-finite guard), so a GAN
-  step can hold two ``TrainState``s and update each with its own optimiser.
-
-Non-finite guard: a step whose loss or gradients are NaN/inf leaves the state
-unchanged and reports ``finite = 0``; the loop stops with a clear error, and
-the last checkpoint (always of a finite state) stays as it is.
+``train_and_evaluate(config, workdir)`` builds the task's ``steps.Setup`` (one
+model and optimiser, or the GAN's two), runs ``train_step`` with the state
+donated, logs (tqdm bar, it/s, ETA, metrics.jsonl, TensorBoard), evaluates,
+checkpoints, and resumes from the same workdir. A non-finite step stops the run
+with a clear error before anything is saved; the last checkpoint stays as it is.
 """
 import json
 import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable
 
-import flax
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
-import optax
 import orbax.checkpoint as ocp
-from flax import nnx
 from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import evaluate, models, optim, tasks
+from jaxrestore import tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
 
 class TrainingError(RuntimeError):
   """Training cannot go on (non-finite loss, incompatible workdir, ...)."""
-
-
-@flax.struct.dataclass
-class TrainState:
-  step: jax.Array
-  params: Any  # nnx.State of nnx.Param
-  rest: Any  # nnx.State of everything else (BatchNorm statistics)
-  opt_state: Any
-  rng: jax.Array
-
-
-def create_train_state(model: nnx.Module, tx: optax.GradientTransformation,
-                       seed: int) -> tuple[nnx.GraphDef, nnx.GraphDef, TrainState]:
-  """Splits ``model`` once: (train-mode graphdef, eval-mode graphdef, state)."""
-  model.train()
-  graphdef, params, rest = nnx.split(model, nnx.Param, ...)
-  model.eval()
-  eval_graphdef = nnx.graphdef(model)
-  model.train()
-  state = TrainState(step=jnp.zeros((), jnp.int32), params=params, rest=rest,
-                     opt_state=tx.init(params), rng=jax.random.PRNGKey(seed))
-  return graphdef, eval_graphdef, state
-
-
-def _all_finite(tree) -> jax.Array:
-  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
-            if jnp.issubdtype(x.dtype, jnp.floating)]
-  return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
-
-
-def apply_gradients(state: TrainState, tx, grads, rest, rng, loss) -> tuple[TrainState, jax.Array]:
-  """One optimiser update; a non-finite loss or gradient leaves ``state`` as it was."""
-  updates, opt_state = tx.update(grads, state.opt_state, state.params)
-  new = state.replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
-                      rest=rest, opt_state=opt_state, rng=rng)
-  finite = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(new.params)
-  # One conditional over the whole state: a per-leaf ``where`` is the same result,
-  # but with hundreds of leaves (DesnowNet) XLA CPU took minutes to compile it.
-  guarded = jax.lax.cond(finite, lambda: new, lambda: state)
-  return guarded.replace(step=state.step + 1), finite
-
-
-LossFn = Callable[[nnx.Module, dict, jax.Array], tuple[jax.Array, dict]]
-
-
-def make_train_step(graphdef: nnx.GraphDef, tx: optax.GradientTransformation, loss_fn: LossFn):
-  """The pure, jitted ``train_step(state, batch) -> (state, metrics)``; state is donated."""
-
-  def train_step(state: TrainState, batch):
-    model = nnx.merge(graphdef, state.params, state.rest)
-    rng, step_rng = jax.random.split(state.rng)
-    (loss, aux), grads = nnx.value_and_grad(
-        lambda m: loss_fn(m, batch, step_rng), has_aux=True)(model)
-    rest = nnx.state(model, nnx.Not(nnx.Param))
-    state, finite = apply_gradients(state, tx, grads, rest, rng, loss)
-    return state, {"loss": loss, "grad_norm": optax.tree.norm(grads),
-                   "finite": finite.astype(jnp.float32), **aux}
-
-  return jax.jit(train_step, donate_argnums=0)
-
-
-def make_apply(eval_graphdef: nnx.GraphDef, size_multiple: int = 1):
-  """Eval-mode ``apply(state, x) -> y`` (jitted; inputs padded to ``size_multiple``)."""
-
-  @jax.jit
-  def apply(state: TrainState, x):
-    return nnx.merge(eval_graphdef, state.params, state.rest)(x)
-
-  return lambda state, x: evaluate.pad_to_multiple(lambda y: apply(state, y), size_multiple)(x)
 
 
 # --- The loop --------------------------------------------------------------------------------
@@ -199,7 +116,7 @@ def build_data(config):
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.PathLike):
   """Trains ``config`` in ``workdir``, resuming from its latest checkpoint if any.
 
-  Returns the final TrainState and the last evaluation summary.
+  Returns the final state (the Setup's pytree) and the last evaluation summary.
   """
   workdir = Path(workdir).absolute()
   prepare_workdir(config, workdir)
@@ -209,12 +126,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
                      f"{mesh.size} devices")
 
   ds, val_src = build_data(config)
-  model = models.create(config.model, rngs=nnx.Rngs(config.seed), **config.model_kwargs.to_dict())
-  tx = optim.make_optimizer(config.optimizer)
-  graphdef, eval_graphdef, state = create_train_state(model, tx, config.seed)
-  train_step = make_train_step(graphdef, tx, tasks.get(config.task).make_loss(config))
-  apply = make_apply(eval_graphdef, getattr(model, "size_multiple", 1))
-  del model
+  setup = tasks.get(config.task).make_setup(config)
+  state, train_step, apply = setup.state, setup.train_step, setup.apply
 
   it = iter(ds)
   latest, best = _checkpoint_managers(workdir, config)

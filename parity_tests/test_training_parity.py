@@ -20,7 +20,7 @@ from flax import nnx
 
 import jaxrestore.models as jm
 import torch_ref.models as tm
-from jaxrestore import losses, porting, tasks, train
+from jaxrestore import losses, porting, steps, tasks
 from jaxrestore.data import datasets, pipeline
 from parity_tests.helpers import ATOL, RTOL, nhwc_to_nchw, to_float64
 
@@ -40,8 +40,8 @@ def test_dncnn17_loss_curves_agree(tmp_path):
     model = porting.load_torch(jm.create("kair_dncnn17", rngs=nnx.Rngs(0)), net.state_dict())
     net, model = net.double(), to_float64(model)
     tx = optax.adam(1e-4)
-    graphdef, _, state = train.create_train_state(model, tx, seed=0)
-    step = train.make_train_step(graphdef, tx, tasks.denoise_loss(losses.mse))
+    graphdef, _, state = steps.create_train_state(model, tx, seed=0)
+    step = steps.make_train_step(graphdef, tx, tasks.denoise_loss(losses.mse))
 
     opt = torch.optim.Adam(net.parameters(), lr=1e-4)
     net.train()

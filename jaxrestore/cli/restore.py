@@ -3,9 +3,17 @@
 Applies a model to one image or every image of a folder, of any size, with
 tiled inference (``config.tile``, ``config.overlap``) for large images. Outputs
 keep the input file names (as PNG) in ``output_dir``.
+
+Models with several outputs (DesnowNet, the Attentive GAN generator) return a
+dict: the restored image is the model's ``output_key`` entry (``y_hat``,
+``output``); ``config.save_maps`` also writes other entries as gray images under
+``output_dir/<map>/`` (the last one of a list, e.g. the final attention map),
+from whole-image inference (``tile=0``). ``config.channel_order='bgr'`` serves
+weights trained on BGR images (DeRaindrop's official generator).
 """
 from pathlib import Path
 
+import numpy as np
 from absl import app, flags
 from ml_collections import config_flags
 from tqdm import tqdm
@@ -25,13 +33,29 @@ def main(argv):
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None)
   apply = evaluate.make_apply(model)
+  if cfg.get("channel_order", "rgb") == "bgr":
+    apply = evaluate.swap_rgb_bgr(apply)
+  maps = tuple(cfg.get("save_maps", ()))
+  if maps and cfg.tile:
+    raise app.UsageError("save_maps needs whole-image inference: set --config.tile=0")
+  key = getattr(model, "output_key", None)
+  image_of = (lambda o: o[key]) if key else (lambda o: o)  # noqa: E731
   out_dir = Path(cfg.output_dir)
   if out_dir.resolve() == (src if src.is_dir() else src.parent).resolve():
     raise app.UsageError("output_dir must differ from the input folder (inputs would be "
                          "overwritten)")
   for path in tqdm(files, desc="restore", unit="img"):
     img = images.read_image(path, cfg.channels)
-    out = tiling.tiled_apply(apply, img, cfg.tile, cfg.overlap)
+    if maps:
+      outputs = apply(img[None])
+      out = np.asarray(image_of(outputs))[0]
+      for name in maps:
+        if not isinstance(outputs, dict) or name not in outputs:
+          raise app.UsageError(f"the model has no output {name!r} to save")
+        value = outputs[name][-1] if isinstance(outputs[name], (list, tuple)) else outputs[name]
+        images.write_image(out_dir / name / f"{path.stem}.png", np.asarray(value)[0])
+    else:
+      out = tiling.tiled_apply(lambda x: image_of(apply(x)), img, cfg.tile, cfg.overlap)
     images.write_image(out_dir / f"{path.stem}.png", out)
   print(f"wrote {len(files)} image(s) to {out_dir}")
 

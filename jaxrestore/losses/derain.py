@@ -1,0 +1,85 @@
+"""Attentive GAN losses (Qian et al., CVPR 2018, eq. 4-9), NHWC.
+
+* Attention target ``M``: 1 where ``sum_c |rain - clean| > 30/255`` (the paper's
+  threshold of 30 on uint8 images, summed over the channels), else 0.
+* ``L_ATT = sum_{t=1..N} theta^(N-t) MSE(A_t, M)``, theta = 0.8.
+* ``L_M = sum_i lambda_i MSE(S_i, T_i)`` over the decoder's outputs at 1/4, 1/2
+  and 1 of the size, lambda = 0.6, 0.8, 1.0; ``T_i`` is the clean image reduced
+  by area averaging (k x k means; H and W are multiples of 4).
+* ``L_P = sum_l MSE(VGG_l(O), VGG_l(T))`` over VGG16's relu1_1, relu1_2, relu2_1,
+  relu2_2 (``features`` indices 1, 3, 6, 8).
+* Generator: ``L_G = 0.01 L_GAN(O) + L_ATT + L_M + L_P`` with the paper's
+  ``L_GAN(O) = log(1 - D(O))`` (``gan_loss="paper"``) or the non-saturating
+  ``-log D(O)`` (``"non_saturating"``).
+* Discriminator: ``L_D = -log D(R) - log(1 - D(O)) + 0.05 L_map`` with
+  ``L_map = MSE(D_map(O), A_N) + MSE(D_map(R), 0)``; ``A_N`` (the generator's
+  last attention map) is a constant for the discriminator.
+
+The log terms are computed from the discriminator's pre-sigmoid logit with
+``softplus`` (``-log sigmoid(l) = softplus(-l)``, ``-log(1 - sigmoid(l)) =
+softplus(l)``): the same values as the logs of the sigmoid, finite when D saturates.
+"""
+import jax
+import jax.numpy as jnp
+
+ATT_THRESHOLD = 30.0 / 255.0
+
+
+def mse(a, b):
+  return jnp.mean((a - b) ** 2)
+
+
+def attention_target(rain, clean, threshold: float = ATT_THRESHOLD):
+  """(N, H, W, 1) binary mask of the raindrop pixels."""
+  return (jnp.sum(jnp.abs(rain - clean), axis=-1, keepdims=True) > threshold).astype(rain.dtype)
+
+
+def attention_loss(attention, target, theta: float = 0.8):
+  n = len(attention)
+  return sum(theta ** (n - 1 - t) * mse(a, target) for t, a in enumerate(attention))
+
+
+def area_downsample(x, k: int):
+  if k == 1:
+    return x
+  n, h, w, c = x.shape
+  if h % k or w % k:
+    raise ValueError(f"area_downsample: {h}x{w} is not a multiple of {k}")
+  return x.reshape(n, h // k, k, w // k, k, c).mean(axis=(2, 4))
+
+
+def multiscale_loss(frames, clean, weights=(0.6, 0.8, 1.0)):
+  """``frames``: outputs at 1/4, 1/2 and full size."""
+  return sum(w * mse(f, area_downsample(clean, clean.shape[1] // f.shape[1]))
+             for w, f in zip(weights, frames))
+
+
+def perceptual_loss(vgg, output, clean, layers=(1, 3, 6, 8)):
+  return sum(mse(a, b) for a, b in zip(vgg.features_at(output, layers),
+                                       vgg.features_at(clean, layers)))
+
+
+def generator_loss(out: dict, d_fake: dict, rain, clean, vgg, *, gan_weight: float = 0.01,
+                   theta: float = 0.8, gan_loss: str = "paper"):
+  """(L_G, parts) for the generator's output dict and D's output on ``out["output"]``."""
+  logit = d_fake["logit"]
+  if gan_loss == "paper":
+    l_gan = -jnp.mean(jax.nn.softplus(logit))  # log(1 - D(O))
+  elif gan_loss == "non_saturating":
+    l_gan = jnp.mean(jax.nn.softplus(-logit))  # -log D(O)
+  else:
+    raise ValueError(f"gan_loss must be 'paper' or 'non_saturating', got {gan_loss!r}")
+  parts = {"loss_gan": l_gan,
+           "loss_att": attention_loss(out["attention"], attention_target(rain, clean), theta),
+           "loss_ms": multiscale_loss((out["frame1"], out["frame2"], out["output"]), clean),
+           "loss_perceptual": perceptual_loss(vgg, out["output"], clean)}
+  total = gan_weight * l_gan + parts["loss_att"] + parts["loss_ms"] + parts["loss_perceptual"]
+  return total, parts
+
+
+def discriminator_loss(d_real: dict, d_fake: dict, last_attention, *, map_weight: float = 0.05):
+  """(L_D, parts); ``last_attention`` is the generator's ``A_N`` (gradient stopped here)."""
+  l_map = (mse(d_fake["mask"], jax.lax.stop_gradient(last_attention))
+           + jnp.mean(d_real["mask"] ** 2))
+  l_adv = jnp.mean(jax.nn.softplus(-d_real["logit"])) + jnp.mean(jax.nn.softplus(d_fake["logit"]))
+  return l_adv + map_weight * l_map, {"loss_adv": l_adv, "loss_map": l_map}

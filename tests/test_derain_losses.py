@@ -1,0 +1,59 @@
+"""Attentive GAN losses: threshold, weights, scales and the log terms, against direct formulas."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxrestore.losses import derain
+
+
+def test_attention_target_sums_channels_before_the_threshold():
+  clean = jnp.zeros((1, 1, 3, 3))
+  rain = clean.at[0, 0, 0].set(jnp.array([11, 10, 10]) / 255.0)  # sum 31 > 30: a drop
+  rain = rain.at[0, 0, 1].set(jnp.array([10, 10, 9]) / 255.0)  # sum 29: not a drop
+  rain = rain.at[0, 0, 2].set(jnp.array([29, 0, 0]) / 255.0)  # one channel, 29: not a drop
+  m = derain.attention_target(rain, clean)
+  assert m.shape == (1, 1, 3, 1)
+  np.testing.assert_array_equal(m[0, 0, :, 0], [1.0, 0.0, 0.0])
+
+
+def test_attention_loss_weights_later_steps_more():
+  target = jnp.zeros((1, 2, 2, 1))
+  maps = [jnp.full((1, 2, 2, 1), v) for v in (1.0, 2.0, 3.0, 4.0)]  # MSE 1, 4, 9, 16
+  expected = 0.8 ** 3 * 1 + 0.8 ** 2 * 4 + 0.8 * 9 + 16
+  assert float(derain.attention_loss(maps, target)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_multiscale_loss_compares_each_output_with_the_area_reduced_target():
+  clean = jax.random.uniform(jax.random.PRNGKey(0), (2, 8, 12, 3))
+  quarter = clean.reshape(2, 2, 4, 3, 4, 3).mean(axis=(2, 4))
+  half = clean.reshape(2, 4, 2, 6, 2, 3).mean(axis=(2, 4))
+  # exact targets at every scale: zero loss; then one scale off by 0.1 everywhere
+  assert float(derain.multiscale_loss((quarter, half, clean), clean)) == pytest.approx(0, abs=1e-12)
+  off = derain.multiscale_loss((quarter, half + 0.1, clean), clean)
+  assert float(off) == pytest.approx(0.8 * 0.01, rel=1e-5)
+  with pytest.raises(ValueError, match="multiple of 4"):
+    derain.area_downsample(jnp.zeros((1, 6, 8, 3)), 4)
+
+
+def test_gan_terms_equal_the_logs_of_the_sigmoid():
+  logit_r, logit_f = jnp.array([[1.5], [-0.5]]), jnp.array([[0.3], [-2.0]])
+  d_real = {"logit": logit_r, "mask": jnp.full((2, 4, 4, 1), 0.5)}
+  d_fake = {"logit": logit_f, "mask": jnp.full((2, 4, 4, 1), 0.2)}
+  a_n = jnp.full((2, 4, 4, 1), 0.7)
+  total, parts = derain.discriminator_loss(d_real, d_fake, a_n)
+  sig = jax.nn.sigmoid
+  adv = -jnp.mean(jnp.log(sig(logit_r))) - jnp.mean(jnp.log(1 - sig(logit_f)))
+  assert float(parts["loss_adv"]) == pytest.approx(float(adv), rel=1e-6)
+  assert float(parts["loss_map"]) == pytest.approx(0.5 ** 2 + 0.25, rel=1e-6)
+  assert float(total) == pytest.approx(float(adv) + 0.05 * (0.25 + 0.25), rel=1e-6)
+  # D's map loss treats the generator's attention as a constant
+  g = jax.grad(lambda a: derain.discriminator_loss(d_real, d_fake, a)[0])(a_n)
+  assert float(jnp.abs(g).max()) == 0.0
+
+
+def test_saturated_discriminator_gives_finite_losses():
+  d_real = {"logit": jnp.array([[200.0]]), "mask": jnp.zeros((1, 2, 2, 1))}
+  d_fake = {"logit": jnp.array([[-200.0]]), "mask": jnp.zeros((1, 2, 2, 1))}
+  total, _ = derain.discriminator_loss(d_real, d_fake, jnp.zeros((1, 2, 2, 1)))
+  assert np.isfinite(float(total)) and float(total) < 1e-30
