@@ -43,6 +43,15 @@ def base_config() -> ml_collections.ConfigDict:
 
   c.eval = ml_collections.ConfigDict(
       {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2})
+
+  # Multi-process runs (jaxrestore/distributed.py, docs/distributed.md); the defaults and an
+  # environment without JAX_NUM_PROCESSES > 1 give the single-process run.
+  c.distributed = ml_collections.ConfigDict({
+      "coordinator": "",  # host:port of process 0; "": $JAX_COORDINATOR_ADDRESS
+      "num_processes": 0,  # 0: $JAX_NUM_PROCESSES, else 1
+      "process_id": -1,  # -1: $JAX_PROCESS_ID
+      "cluster": "",  # "": explicit only; "auto": JAX's detection; or "slurm", "ompi", "tpu", ...
+      "initialization_timeout": 300})  # seconds to wait for all processes
   return c
 
 
@@ -156,6 +165,7 @@ def desnownet_config(width_factor: int) -> ml_collections.ConfigDict:
   c.eval.max_images = 0
   c.eval.num_grids = 4
   return c
+
 
 def attentive_gan_config() -> ml_collections.ConfigDict:
   """The Attentive GAN (Qian et al. 2018): generator + discriminator, Adam 1e-4 each,

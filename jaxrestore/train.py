@@ -20,7 +20,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import tasks
+from jaxrestore import distributed, tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
@@ -53,8 +53,10 @@ def prepare_workdir(config: ml_collections.ConfigDict, workdir: Path, write: boo
           f"workdir {workdir} holds a run of a different model ("
           + "; ".join(f"{k}: {_lookup(old, k)!r} there, {_lookup(new, k)!r} now" for k in diff)
           + "). Use a new --workdir; nothing was changed.")
-  if write:
-    path.write_text(json.dumps(new, indent=2))
+  if write:  # atomic: other processes of a multi-process run may be reading it
+    tmp = path.with_name(".config.json.tmp")
+    tmp.write_text(json.dumps(new, indent=2))
+    tmp.replace(path)
 
 
 def _noise_spec(cfg) -> pipeline.NoiseSpec:
@@ -62,15 +64,30 @@ def _noise_spec(cfg) -> pipeline.NoiseSpec:
 
 
 def _sharding(num_devices: int | None = None):
-  devices = jax.devices()[:num_devices] if num_devices else jax.devices()
+  """The 1-D ``data`` mesh, the batch sharding over it and the replicated sharding.
+
+  All devices of all processes, in process order (process ``i`` feeds the ``i``-th
+  block of the global batch), or the first ``num_devices`` of a single process.
+  """
+  if num_devices and jax.process_count() > 1 and num_devices != jax.device_count():
+    raise ValueError(f"num_devices={num_devices} in a run of {jax.process_count()} processes; "
+                     "use 0 (all devices)")
+  devices = sorted(jax.devices(), key=lambda d: d.process_index)[:num_devices or None]
   mesh = jax.sharding.Mesh(np.array(devices), ("data",))
   return mesh, NamedSharding(mesh, P("data")), NamedSharding(mesh, P())
 
 
 def _checkpoint_managers(workdir: Path, config):
+  """Latest and best checkpoints, saved by all processes together. ``data``: each process
+  writes its own data-iterator state in it (``metadata``, ``metadata.process<i>`` for i > 0)."""
   opts = dict(create=True, enable_async_checkpointing=False)
+  i = jax.process_index()
+  data = ocp.JsonCheckpointHandler(
+      f"metadata.process{i}" if i else "metadata",
+      multiprocessing_options=ocp.options.MultiprocessingOptions(primary_host=None))
   latest = ocp.CheckpointManager(
-      workdir / "checkpoints", item_names=("state", "data"),
+      workdir / "checkpoints",
+      item_handlers={"state": ocp.StandardCheckpointHandler(), "data": data},
       options=ocp.CheckpointManagerOptions(max_to_keep=config.keep_checkpoints, **opts))
   best = ocp.CheckpointManager(
       workdir / "best", item_names=("state",),
@@ -88,7 +105,7 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
   for i in range(n):
     result, grid = task.evaluate_record(lambda x: apply(state, x), val_source[i], config)
     results.append(result)
-    if i < ev.num_grids:
+    if i < ev.num_grids and jax.process_index() == 0:
       images.write_image(workdir / "images" / f"step{step:07d}_{Path(result.name).stem}.png",
                          grid)
       writer.write_image(step, f"eval/{result.name}", grid)
@@ -100,16 +117,23 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
 
 
 def build_data(config):
+  """This process's training stream (its block of every global batch) and the validation
+  source. Process 0 prepares the dataset cache while the others wait (it may be shared)."""
   d = config.data
   cache = d.cache_dir or None
+  if jax.process_index() > 0:
+    distributed.barrier("jaxrestore: datasets prepared")
   train_src = datasets.load(d.train.to_dict(), d.train_split, cache)
   val_src = datasets.load(d.val.to_dict(), d.val_split, cache) if d.get("val") else None
+  if jax.process_index() == 0:
+    distributed.barrier("jaxrestore: datasets prepared")
   if val_src is not None:
     pipeline.check_source(val_src, crop=None, channels=d.channels, where="validation data")
   ds = pipeline.train_dataset(
       train_src, batch_size=d.batch_size, crop=d.crop, channels=d.channels,
       seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
-      augment=d.augment, num_workers=d.num_workers, pad_small=d.get("pad_small", False))
+      augment=d.augment, num_workers=d.num_workers, pad_small=d.get("pad_small", False),
+      shard_index=jax.process_index(), shard_count=jax.process_count())
   return ds, val_src
 
 
@@ -118,8 +142,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
 
   Returns the final state (the Setup's pytree) and the last evaluation summary.
   """
+  distributed.initialize(config.distributed)
   workdir = Path(workdir).absolute()
-  prepare_workdir(config, workdir)
+  prepare_workdir(config, workdir, write=jax.process_index() == 0)
   mesh, data_sharding, replicated = _sharding(config.get("num_devices") or None)
   if config.data.batch_size % mesh.size:
     raise ValueError(f"batch size {config.data.batch_size} is not divisible by the "
@@ -129,6 +154,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   setup = tasks.get(config.task).make_setup(config)
   state, train_step, apply = setup.state, setup.train_step, setup.apply
 
+  state = jax.device_put(state, replicated)  # also the sharding a checkpoint is restored into
   it = iter(ds)
   latest, best = _checkpoint_managers(workdir, config)
   start = 0
@@ -142,10 +168,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
           f"cannot resume from {workdir / 'checkpoints' / str(start)}: its state does not fit "
           f"this config (was the optimizer or model changed?). Use a new --workdir; the "
           f"checkpoint is left as it is. Details: {str(e)[:500]}") from None
+    except FileNotFoundError:
+      raise TrainingError(
+          f"cannot resume from {workdir / 'checkpoints' / str(start)}: it holds no data-iterator "
+          f"state of process {jax.process_index()}; resume with the number of processes that "
+          f"saved it.") from None
     state = restored.state
     it.set_state(restored.data)
     print(f"resumed from {workdir / 'checkpoints'} at step {start}", flush=True)
-  state = jax.device_put(state, replicated)
 
   writer = MetricWriter(workdir, enabled=jax.process_index() == 0)
   pending, summary = [], {}
@@ -154,7 +184,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
              dynamic_ncols=True, mininterval=2.0)
   try:
     for step in range(start + 1, config.num_steps + 1):
-      batch = jax.device_put(next(it), data_sharding)
+      batch = jax.make_array_from_process_local_data(data_sharding, next(it))
       state, step_metrics = train_step(state, batch)
       pending.append(step_metrics)
       bar.update(1)

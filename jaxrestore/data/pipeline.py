@@ -6,6 +6,11 @@ generator. So the batches do not depend on the number of worker processes, and
 a restored iterator state (``get_state``/``set_state``, checkpointed with the
 model) continues with exactly the batches an uninterrupted run would see.
 
+Multi-process runs: ``train_dataset(..., shard_index=i, shard_count=n)`` yields
+process ``i``'s contiguous block of rows of every global batch, reading only the
+records of that block. The global batch (the blocks in process order) is the
+single-process batch, for any number of processes.
+
 Modes (what a sample holds, all float32 HWC in [0, 1] before noise):
 
 * ``denoise``: ``input`` = clean + noise, ``target`` = clean.
@@ -109,17 +114,24 @@ def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: in
                   mode: str = "denoise", noise: NoiseSpec | None = None,
                   keys: tuple[str, ...] = ("clean",), augment: bool = True,
                   num_workers: int = 0, pad_small: bool = False,
-                  where: str = "training data") -> grain.IterDataset:
+                  where: str = "training data", shard_index: int = 0,
+                  shard_count: int = 1) -> grain.IterDataset:
   """The infinite, shuffled, batched training stream of ``source``.
 
   ``pad_small``: images smaller than the crop are padded (symmetric, bottom/right)
-  instead of refused.
+  instead of refused. ``batch_size`` is the global batch: shard ``i`` of ``n`` yields
+  rows ``[i * b, (i + 1) * b)`` of each one (``b = batch_size // n``), reading only
+  their records (global batch ``k`` = local batches ``k * n, ..., k * n + n - 1``).
   """
+  if batch_size % shard_count:
+    raise ValueError(f"batch size {batch_size} is not divisible by the {shard_count} processes")
   check_source(source, crop=None if pad_small else crop, channels=channels, where=where)
   ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat()
   ds = ds.random_map(CropAugmentNoise(crop=crop, channels=channels, mode=mode, keys=keys,
                                       noise=noise, augment=augment, pad_small=pad_small))
-  ds = ds.batch(batch_size, drop_remainder=True)
+  ds = ds.batch(batch_size // shard_count, drop_remainder=True)
+  if shard_count > 1:
+    ds = ds[shard_index::shard_count]
   ids = ds.to_iter_dataset()
   if num_workers > 0:
     if not flags.FLAGS.is_parsed():  # grain's workers read absl flags; outside app.run
