@@ -4,7 +4,11 @@
 
 Median of ``repeats`` timed calls after ``warmup``; the first call (JAX:
 tracing + compilation) is reported separately. ``--config.quick=True`` runs the
-smallest shapes with few repeats (what the test suite does).
+smallest shapes with few repeats (what the test suite does). Sections:
+``denoisers`` (DnCNN-17, ECE285 D/U/DUDnCNN, N2N U-Net: train step and inference,
+JAX jit vs torch eager and ``torch.compile``), ``attentive_gan`` (generator
+inference and the full GAN step), ``explicit`` (explicit-backward nets),
+``desnownet`` (inference). See docs/performance.md.
 """
 import os
 
@@ -13,9 +17,10 @@ import ml_collections
 
 def get_config():
   c = ml_collections.ConfigDict()
-  c.sections = ("explicit", "desnownet")
+  c.sections = ("denoisers", "attentive_gan", "explicit", "desnownet")
   c.quick = False
   c.warmup = 3
   c.repeats = 20
   c.threads = os.cpu_count() or 1
+  c.peak_flops = 0.0  # the device's peak FLOP/s (float32); > 0 adds the MFU of DnCNN rows
   return c

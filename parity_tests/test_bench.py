@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from jaxrestore.bench import core
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -11,12 +15,12 @@ def test_bench_quick_writes_valid_json(tmp_path):
   out = tmp_path / "bench.json"
   proc = subprocess.run(
       [sys.executable, "scripts/bench.py", "--config=configs/bench.py", "--config.quick=True",
-       "--config.warmup=0", "--config.repeats=2", f"--out={out}"],
-      cwd=ROOT, capture_output=True, text=True, timeout=600)
+       "--config.warmup=0", "--config.repeats=2", "--config.peak_flops=1e12", f"--out={out}"],
+      cwd=ROOT, capture_output=True, text=True, timeout=1200)
   assert proc.returncode == 0, proc.stderr[-3000:]
   data = json.loads(out.read_text())
   assert data["environment"]["threads"] >= 1
-  rows = data["rows"]
+  rows, skipped = data["rows"], data["skipped"]
   impls = {r["impl"] for r in rows}
   assert {"jax explicit", "jax.grad", "torch explicit", "torch autograd"} <= impls
   for r in rows:
@@ -26,6 +30,33 @@ def test_bench_quick_writes_valid_json(tmp_path):
   assert "jax explicit" in proc.stdout  # the table is printed
   desnow = [r for r in rows if r["section"] == "desnownet"]
   assert {r["impl"] for r in desnow} == {"jax jit", "torch eager"}
+
+  # denoisers: every case has all three implementations, torch compile possibly skipped
+  denoisers = {(r["case"], r["impl"]) for r in rows + skipped if r["section"] == "denoisers"}
+  cases = {case for case, _ in denoisers}
+  assert {c.rsplit(" ", 1)[-1] for c in cases} == {"train", "infer"}
+  assert denoisers == {(c, i) for c in cases for i in ("jax jit", "torch eager", "torch compile")}
+  assert all(r["impl"] == "torch compile" and r["reason"] for r in skipped)
+  for r in rows:
+    if r["section"] == "denoisers" and r["impl"] == "jax jit":
+      assert {"torch eager"} <= set(r["ratios"]) <= {"torch eager", "torch compile"}
+  dncnn17 = [r for r in rows if r["case"].startswith("kair_dncnn17")]
+  assert dncnn17 and all(r["flops"] > 0 and 0 < r["mfu"] for r in dncnn17)
+
+  gan = {(r["case"].split(" ", 4)[4], r["impl"]) for r in rows if r["section"] == "attentive_gan"}
+  assert gan == {(k, i) for k in ("gan step", "g infer") for i in ("jax jit", "torch eager")}
+
+
+def test_failing_optional_impl_is_skipped_not_fatal():
+  def fails():
+    raise RuntimeError("no compiler\nlong traceback")
+
+  rows = core.rows_for_case("s", "c", 2, {"a": lambda: None, "b": fails},
+                            {"a": ("b",)}, warmup=0, repeats=1, optional=("b",))
+  assert [type(r) for r in rows] == [core.Measurement, core.Skipped]
+  assert rows[0].ratios == {} and rows[1].reason == "RuntimeError: no compiler"
+  with pytest.raises(RuntimeError, match="no compiler"):
+    core.rows_for_case("s", "c", 2, {"b": fails}, {}, warmup=0, repeats=1)
 
 
 def test_unknown_section_is_a_clear_error(tmp_path):

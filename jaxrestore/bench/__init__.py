@@ -2,8 +2,10 @@
 
 Like porting, this package touches both trees; the JAX core never imports it.
 Each section returns ``Measurement`` rows timed in this process with the same
-shapes, dtype and thread count on both sides.
+shapes, dtype and thread count on both sides (and ``Skipped`` rows for an
+implementation that failed on the machine).
 """
-from jaxrestore.bench.core import Measurement, format_table, measure, run_sections, SECTIONS
+from jaxrestore.bench.core import (SECTIONS, Measurement, Skipped, format_table, measure, mfu,
+                                   run_sections)
 
-__all__ = ["Measurement", "SECTIONS", "format_table", "measure", "run_sections"]
+__all__ = ["SECTIONS", "Measurement", "Skipped", "format_table", "measure", "mfu", "run_sections"]

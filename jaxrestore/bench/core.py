@@ -1,4 +1,9 @@
-"""Timing, rows and the section registry of the benchmark."""
+"""Timing, rows and the section registry of the benchmark.
+
+A section returns ``Measurement`` rows, and ``Skipped`` rows for implementations
+allowed to fail on the machine (``torch.compile``): the reason goes to the JSON
+instead of ending the run.
+"""
 import dataclasses
 import os
 import platform
@@ -20,6 +25,20 @@ class Measurement:
   compile_s: float  # the first call (tracing + compiling for JAX; warm-up for torch)
   # {other impl: this row's ms / its ms}; < 1: this row is faster
   ratios: dict[str, float] = dataclasses.field(default_factory=dict)
+  flops: float = 0.0  # counted FLOPs per call (0: not counted); with a peak FLOP/s, gives MFU
+
+
+@dataclasses.dataclass
+class Skipped:
+  section: str
+  case: str
+  impl: str
+  reason: str  # the exception's type and first line
+
+
+def mfu(row: Measurement, peak_flops: float) -> float:
+  """Model FLOPs utilisation: counted FLOPs per second over the device's peak FLOP/s."""
+  return row.flops / (row.ms * 1e-3) / peak_flops
 
 
 def measure(fn: Callable[[], object], *, warmup: int, repeats: int) -> tuple[float, list[float]]:
@@ -41,17 +60,34 @@ def measure(fn: Callable[[], object], *, warmup: int, repeats: int) -> tuple[flo
 
 
 def rows_for_case(section: str, case: str, batch: int, fns: dict[str, Callable[[], object]],
-                  baselines: dict[str, tuple[str, ...]], *, warmup: int,
-                  repeats: int) -> list[Measurement]:
-  """Times every implementation of one case; ``baselines[impl]``: what it is compared to."""
-  rows = {}
+                  baselines: dict[str, tuple[str, ...]], *, warmup: int, repeats: int,
+                  optional: tuple[str, ...] = (), flops: float = 0.0
+                  ) -> list[Measurement | Skipped]:
+  """Times every implementation of one case; ``baselines[impl]``: what it is compared to.
+
+  An implementation in ``optional`` that raises becomes a ``Skipped`` row (and no
+  ratio is taken to it); any other failure propagates. ``flops``: per call.
+  """
+  rows, skipped = {}, []
   for impl, fn in fns.items():
-    first, times = measure(fn, warmup=warmup, repeats=repeats)
+    try:
+      first, times = measure(fn, warmup=warmup, repeats=repeats)
+    except Exception as e:  # pylint: disable=broad-except
+      if impl not in optional:
+        raise
+      skipped.append(Skipped(section, case, impl, _reason(e)))
+      continue
     ms = statistics.median(times)
-    rows[impl] = Measurement(section, case, impl, ms, batch * 1e3 / ms, first)
+    rows[impl] = Measurement(section, case, impl, ms, batch * 1e3 / ms, first, flops=flops)
   for impl, bases in baselines.items():
-    rows[impl].ratios = {b: rows[impl].ms / rows[b].ms for b in bases}
-  return list(rows.values())
+    if impl in rows:
+      rows[impl].ratios = {b: rows[impl].ms / rows[b].ms for b in bases if b in rows}
+  return [*rows.values(), *skipped]
+
+
+def _reason(e: Exception) -> str:
+  first = (str(e).strip().splitlines() or [""])[0]
+  return f"{type(e).__name__}: {first[:300]}"
 
 
 SECTIONS: dict[str, Callable] = {}
@@ -72,7 +108,7 @@ def environment(threads: int) -> dict:
 
 
 def run_sections(names, *, quick: bool, warmup: int, repeats: int, threads: int):
-  """Runs the named sections; returns (environment, rows)."""
+  """Runs the named sections; returns (environment, rows: ``Measurement`` and ``Skipped``)."""
   torch.set_num_threads(threads)
   unknown = [n for n in names if n not in SECTIONS]
   if unknown:
@@ -83,11 +119,18 @@ def run_sections(names, *, quick: bool, warmup: int, repeats: int, threads: int)
   return environment(threads), rows
 
 
-def format_table(rows: list[Measurement]) -> str:
-  head = f"{'case':<30} {'impl':<18} {'ms':>9} {'img/s':>9} {'first s':>8}  ratios"
+def format_table(rows: list[Measurement | Skipped], peak_flops: float = 0.0) -> str:
+  """One line per row; with ``peak_flops`` (FLOP/s), the MFU of rows with counted FLOPs."""
+  head = f"{'case':<34} {'impl':<18} {'ms':>9} {'img/s':>9} {'first s':>8}"
+  head += f" {'MFU':>6}  ratios" if peak_flops else "  ratios"
   lines = [head, "-" * (len(head) + 30)]
   for r in rows:
+    if isinstance(r, Skipped):
+      lines.append(f"{r.case:<34} {r.impl:<18} skipped: {r.reason}")
+      continue
+    line = f"{r.case:<34} {r.impl:<18} {r.ms:9.2f} {r.images_per_s:9.1f} {r.compile_s:8.2f}"
+    if peak_flops:
+      line += f" {mfu(r, peak_flops):6.1%}" if r.flops else f" {'':>6}"
     ratios = ", ".join(f"{v:.2f}x {k}" for k, v in r.ratios.items())
-    lines.append(f"{r.case:<30} {r.impl:<18} {r.ms:9.2f} {r.images_per_s:9.1f} "
-                 f"{r.compile_s:8.2f}  {ratios}")
+    lines.append(f"{line}  {ratios}")
   return "\n".join(lines)

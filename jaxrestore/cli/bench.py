@@ -1,4 +1,10 @@
-"""``jaxrestore-bench --config=configs/bench.py [--config.sections="('explicit',)"] [--out=F]``."""
+"""``jaxrestore-bench --config=configs/bench.py [--config.sections="('explicit',)"] [--out=F]``.
+
+Prints the table and writes the JSON: ``environment``, ``config``, ``rows`` (one
+``Measurement`` each, plus ``mfu`` where FLOPs were counted and
+``config.peak_flops`` is set) and ``skipped`` (implementations that failed on the
+machine, e.g. ``torch.compile``, with the reason).
+"""
 import dataclasses
 import json
 
@@ -6,10 +12,19 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from jaxrestore import bench
-from jaxrestore.bench import desnownet, explicit  # noqa: F401  (register their sections)
+
+# Imported to register their sections.
+from jaxrestore.bench import attentive_gan, denoisers, desnownet, explicit  # noqa: F401
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Bench config file.")
 _OUT = flags.DEFINE_string("out", "bench.json", "Where the JSON results go.")
+
+
+def _row_json(row: bench.Measurement, peak_flops: float) -> dict:
+  d = dataclasses.asdict(row)
+  if peak_flops and row.flops:
+    d["mfu"] = bench.mfu(row, peak_flops)
+  return d
 
 
 def main(argv):
@@ -21,10 +36,13 @@ def main(argv):
   print(f"threads={env['threads']} (torch.set_num_threads; XLA CPU uses its own pool over "
         f"{env['cpu_count']} cores) backend={env['backend']} jax={env['jax']} "
         f"torch={env['torch']}")
-  print(bench.format_table(rows))
+  print(bench.format_table(rows, c.peak_flops))
+  measured = [r for r in rows if isinstance(r, bench.Measurement)]
   with open(_OUT.value, "w") as f:
     json.dump({"environment": env, "config": c.to_dict(),
-               "rows": [dataclasses.asdict(r) for r in rows]}, f, indent=1)
+               "rows": [_row_json(r, c.peak_flops) for r in measured],
+               "skipped": [dataclasses.asdict(r) for r in rows if isinstance(r, bench.Skipped)]},
+              f, indent=1)
   print(f"wrote {_OUT.value}")
 
 

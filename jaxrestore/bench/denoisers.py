@@ -1,0 +1,128 @@
+"""Denoiser training steps and inference: JAX jit vs PyTorch eager and ``torch.compile``.
+
+Models, shapes and optimisers are the recipes' (``jaxrestore.config_defaults``):
+DnCNN-17 (KAIR, with BN; gray, batch 128 of 40x40, and batch 16), the ECE285
+DnCNN / UDnCNN / DUDnCNN (RGB, batch 4 of 180x180) and the N2N U-Net (gray, batch
+8 of 128x128). Every case is timed for:
+
+* ``train``: MSE, the recipe's Adam, BN in train mode. ``jax jit`` is the
+  project's own ``steps.make_train_step`` (the state is donated; each call takes
+  the state the previous one returned); ``torch eager`` is the plain loop
+  (``zero_grad``, MSE, ``backward``, ``Adam.step``); ``torch compile`` the same
+  loop around ``torch.compile(model)`` (forward and backward compiled, the
+  optimiser eager).
+* ``infer``: eval mode, no gradients; ``jax jit`` is ``steps.make_apply``.
+
+Both sides start from torch's init (ported into JAX) and see the same float32
+data. ``torch.compile`` uses static shapes and starts each case from a reset
+dynamo cache; where it fails on the machine, the row is skipped with the reason.
+DnCNN rows carry their counted FLOPs (``flops.dncnn_flops``) for the MFU.
+"""
+import copy
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import torch
+from flax import nnx
+
+import torch_ref.models as tm
+from jaxrestore import config_defaults, losses, models, optim, porting, steps, tasks
+from jaxrestore.bench import flops
+from jaxrestore.bench.core import rows_for_case, section
+from jaxrestore.models import dncnn
+
+BASELINES = {"jax jit": ("torch eager", "torch compile")}
+ECE285 = ("ece285_dncnn", "ece285_udncnn", "ece285_dudncnn")
+
+
+def torch_adam(params, cfg: ml_collections.ConfigDict) -> torch.optim.Adam:
+  """``torch.optim.Adam`` of a recipe's optimizer config (what ``optim.make_optimizer`` builds)."""
+  if cfg.name != "adam" or cfg.get("schedule", {}).get("name", "constant") != "constant":
+    raise ValueError(f"the bench's torch side has constant-lr Adam only, got {cfg}")
+  return torch.optim.Adam(params, lr=cfg.lr, betas=(cfg.b1, cfg.b2), eps=cfg.eps,
+                          weight_decay=cfg.weight_decay)
+
+
+def _torch_train(net, opt_cfg, x, t, compiled: bool):
+  forward = torch.compile(net, dynamic=False) if compiled else net
+  opt = torch_adam(net.parameters(), opt_cfg)
+
+  def run():
+    opt.zero_grad()
+    torch.nn.functional.mse_loss(forward(x), t).backward()
+    opt.step()
+  return run
+
+
+def _torch_infer(net, x, compiled: bool):
+  forward = torch.compile(net, dynamic=False) if compiled else net
+
+  def run():
+    with torch.no_grad():
+      forward(x)
+  return run
+
+
+def case_runners(recipe: ml_collections.ConfigDict, batch: int, size: int, seed: int = 0):
+  """({impl: train step runner}, {impl: inference runner}, (train, infer) FLOPs per call)."""
+  name, kwargs, channels = recipe.model, recipe.model_kwargs.to_dict(), recipe.data.channels
+  torch.manual_seed(seed)
+  net = tm.create(name, **kwargs)
+  model = porting.load_torch(models.create(name, rngs=nnx.Rngs(seed), **kwargs), net.state_dict())
+  counted = ((flops.dncnn_flops(model, batch, size, size, train=True),
+              flops.dncnn_flops(model, batch, size, size, train=False))
+             if isinstance(model, dncnn.DnCNN) else (0.0, 0.0))
+  rng = np.random.RandomState(seed)
+  x = rng.rand(batch, channels, size, size).astype(np.float32)
+  t = np.clip(x + rng.normal(0, 0.1, x.shape), 0, 1).astype(np.float32)
+  xt, tt = torch.from_numpy(x), torch.from_numpy(t)
+  xj = jnp.asarray(x.transpose(0, 2, 3, 1))
+  batch_j = {"input": xj, "target": jnp.asarray(t.transpose(0, 2, 3, 1))}
+
+  tx = optim.make_optimizer(recipe.optimizer)
+  graphdef, eval_graphdef, state = steps.create_train_state(model, tx, seed)
+  infer_state = jax.tree.map(jnp.copy, state)  # the train step donates ``state``
+  train_step = steps.make_train_step(graphdef, tx, tasks.denoise_loss(losses.mse))
+  apply = steps.make_apply(eval_graphdef, getattr(model, "size_multiple", 1))
+  box = [state]
+
+  def jax_train():
+    box[0], metrics = train_step(box[0], batch_j)
+    jax.block_until_ready((box[0], metrics))
+
+  torch._dynamo.reset()  # pylint: disable=protected-access  (each case compiles afresh)
+  infer_net = copy.deepcopy(net).eval()
+  train = {"jax jit": jax_train,
+           "torch eager": _torch_train(copy.deepcopy(net).train(), recipe.optimizer, xt, tt,
+                                       compiled=False),
+           "torch compile": _torch_train(copy.deepcopy(net).train(), recipe.optimizer, xt, tt,
+                                         compiled=True)}
+  infer = {"jax jit": lambda: apply(infer_state, xj).block_until_ready(),
+           "torch eager": _torch_infer(infer_net, xt, compiled=False),
+           "torch compile": _torch_infer(infer_net, xt, compiled=True)}
+  return train, infer, counted
+
+
+def cases(quick: bool) -> list[tuple[ml_collections.ConfigDict, int, int]]:
+  """(recipe, batch, size): the recipes' shapes, plus DnCNN-17 at batch 16; quick: tiny."""
+  dncnn17 = config_defaults.base_config()  # the DnCNN-17 recipe's model, data and optimiser
+  if quick:
+    return [(dncnn17, 2, 16)]
+  recipes = [dncnn17, *map(config_defaults.ece285_config, ECE285),
+             config_defaults.n2n_config("noise2noise")]
+  return [(dncnn17, 16, 40)] + [(r, r.data.batch_size, r.data.crop) for r in recipes]
+
+
+@section("denoisers")
+def denoisers_section(*, quick: bool, warmup: int, repeats: int):
+  rows = []
+  for recipe, batch, size in cases(quick):
+    train, infer, (train_flops, infer_flops) = case_runners(recipe, batch, size)
+    case = f"{recipe.model} b{batch} {size}x{size}"
+    for kind, fns, counted in (("train", train, train_flops), ("infer", infer, infer_flops)):
+      rows += rows_for_case("denoisers", f"{case} {kind}", batch, fns, BASELINES,
+                            warmup=warmup, repeats=repeats, optional=("torch compile",),
+                            flops=counted)
+  return rows
