@@ -22,4 +22,4 @@ def train_step(g, d, vgg, g_opt, d_opt, rain, clean, gan_weight=0.01, map_weight
                                     gan_weight=gan_weight, theta=theta, gan_loss=gan_loss)
   g_loss.backward()  # also fills d's .grad, which the next D step clears before use
   g_opt.step()
-  return g_loss.item(), d_loss.item()
+  return g_loss.detach().item(), d_loss.detach().item()
