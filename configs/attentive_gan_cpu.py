@@ -7,8 +7,10 @@
 
 The full generator and discriminator (the discriminator's FC sized for the 64x64
 crops), the paper's losses and optimisers, batch 4. Without --config.gan.vgg the
-perceptual loss uses a random VGG16 (a warning says so). Measured: see the
-closing note of issue #7.
+perceptual loss uses a random VGG16 (a warning says so). Measured (300 steps,
+~4.4 s/step on 2 CPU cores): luma PSNR input -> output test_a 27.49 -> 23.92,
+test_b 25.47 -> 22.77 dB: 300 steps only take the generator from noise (8 dB) to
+a blurred copy of its input; beating the input needs a far longer run.
 """
 from jaxrestore.config_defaults import attentive_gan_config
 

@@ -8,8 +8,9 @@
 A narrow model (widths / 16, one block per Inception stage, stride-1 pooling,
 BN) started from the identity (``identity_init``: mask and residual heads
 zeroed, so step 0 returns its input), the paper's losses, Adam with torch-style
-L2 5e-4, lr raised to 3e-4 for a short run. Measured: see the closing note of
-issue #6 (PSNR of the input vs the output on the held-out S/M/L splits).
+L2 5e-4, lr raised to 3e-4 for a short run. Measured (1500 steps, ~1.3 s/step on
+2 CPU cores): held-out Kodak24 PSNR input -> output S 31.66 -> 31.70, M 25.11 ->
+27.01, L 19.19 -> 21.41 dB (SSIM 0.93 / 0.85 / 0.73), still rising.
 """
 from jaxrestore.config_defaults import desnownet_config
 
