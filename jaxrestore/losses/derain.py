@@ -22,11 +22,9 @@ softplus(l)``): the same values as the logs of the sigmoid, finite when D satura
 import jax
 import jax.numpy as jnp
 
+from jaxrestore.losses.pixel import mse
+
 ATT_THRESHOLD = 30.0 / 255.0
-
-
-def mse(a, b):
-  return jnp.mean((a - b) ** 2)
 
 
 def attention_target(rain, clean, threshold: float = ATT_THRESHOLD):

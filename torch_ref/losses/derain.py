@@ -2,10 +2,7 @@
 import torch.nn.functional as F
 
 ATT_THRESHOLD = 30.0 / 255.0
-
-
-def mse(a, b):
-  return ((a - b) ** 2).mean()
+mse = F.mse_loss  # nn.MSELoss(): mean over every element
 
 
 def attention_target(rain, clean, threshold=ATT_THRESHOLD):
