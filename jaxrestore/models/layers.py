@@ -11,12 +11,23 @@ Mapping to PyTorch, where it is not obvious:
   (weight of the new batch statistic; flax uses 1 - that). Training normalises with
   the biased batch variance and updates ``var`` with the unbiased one, as torch
   does; ``num_batches_tracked`` is kept so checkpoints round-trip exactly.
+
+Strided and transposed convolutions avoid XLA's input-dilated convolutions, which
+the CPU backend runs as a naive loop (an Attentive GAN step spent 80% of its time
+there): ``conv_transpose`` is computed sub-pixel (one stride-1 convolution of the
+undilated input for all ``stride**2`` output phases, then depth-to-space), and the
+input gradient of a strided ``conv2d`` is that same ``conv_transpose``. Values and
+gradients equal the direct forms (tests/test_layers.py); the timings are in
+docs/performance.md.
 """
+import functools
 import math
 
 import jax
 import jax.numpy as jnp
 from flax import nnx
+
+NHWC = ("NHWC", "HWIO", "NHWC")
 
 # kaiming_normal_(mode='fan_in', nonlinearity='relu'): N(0, 2 / fan_in), not truncated.
 he_normal = nnx.initializers.variance_scaling(2.0, "fan_in", "normal")
@@ -43,7 +54,104 @@ def conv2d(in_features: int, out_features: int, kernel_size: int = 3, *, stride:
       in_features, out_features, (kernel_size, kernel_size), strides=stride,
       padding=((padding, padding), (padding, padding)), kernel_dilation=dilation,
       use_bias=use_bias, kernel_init=kernel_init,
-      bias_init=torch_default_bias(in_features * kernel_size * kernel_size), rngs=rngs)
+      bias_init=torch_default_bias(in_features * kernel_size * kernel_size),
+      conv_general_dilated=conv_general_dilated, rngs=rngs)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def conv_transpose(x, kernel, stride: int, lo: tuple[int, int], out_hw: tuple[int, int]):
+  """``y[o] = sum over i, k with o + lo = i * stride + k of x[i] kernel[k]`` (per spatial axis).
+
+  ``kernel`` is (kh, kw, in, out); rows ``o`` in ``[0, out_hw)``. With ``lo =
+  padding`` this is ``nn.ConvTranspose2d`` (dilation 1); with the padding of a
+  strided convolution and its input size, that convolution's input gradient.
+  Computed sub-pixel: output phase ``r = (o + lo) % stride`` only meets the taps
+  ``k = r + stride * m``, so one stride-1 convolution with the ``stride**2``
+  sub-kernels side by side gives every phase, interleaved by depth-to-space. Its
+  gradients are those of the strided convolution it is the adjoint of
+  (``_adjoint_conv``): XLA would otherwise fold the flipped sub-kernels into a
+  window-reversed convolution, which its CPU backend also runs as a naive loop.
+  """
+  s = stride
+  kh, kw, cin, cout = kernel.shape
+  m_h, m_w = -(-kh // s), -(-kw // s)
+  k = jnp.pad(kernel, ((0, m_h * s - kh), (0, m_w * s - kw), (0, 0), (0, 0)))
+  sub = k.reshape(m_h, s, m_w, s, cin, cout).transpose(0, 2, 4, 1, 3, 5)  # (m, n, in, ry, rx, out)
+  sub = sub[::-1, ::-1].reshape(m_h, m_w, cin, s * s * cout)
+  z = jax.lax.conv_general_dilated(x, sub, (1, 1), ((m_h - 1, m_h - 1), (m_w - 1, m_w - 1)),
+                                   dimension_numbers=NHWC)
+  n, qh, qw, _ = z.shape
+  full = z.reshape(n, qh, qw, s, s, cout).transpose(0, 1, 3, 2, 4, 5).reshape(n, qh * s, qw * s,
+                                                                                cout)
+  (top, left), (oh, ow) = lo, out_hw
+  full = jnp.pad(full, ((0, 0), (0, max(0, top + oh - qh * s)), (0, max(0, left + ow - qw * s)),
+                        (0, 0)))
+  return full[:, top:top + oh, left:left + ow]
+
+
+def _adjoint_conv(g, kernel_t, stride: int, lo: tuple[int, int], in_hw: tuple[int, int]):
+  """The strided convolution whose adjoint ``conv_transpose(., kernel, stride, lo, g's
+  size)`` is: ``kernel_t`` = kernel with in/out swapped, output size ``in_hw``."""
+  pads, crops = [], []
+  for size, low, length, k in zip(g.shape[1:3], lo, in_hw, kernel_t.shape[:2]):
+    need = (length - 1) * stride + k - low  # rows of g the last output reads, plus one
+    pads.append((low, max(0, need - size)))
+    crops.append(min(size, need))
+  g = g[:, :crops[0], :crops[1]]
+  return jax.lax.conv_general_dilated(g, kernel_t, (stride, stride), pads, dimension_numbers=NHWC)
+
+
+def _conv_transpose_fwd(x, kernel, stride, lo, out_hw):
+  return conv_transpose(x, kernel, stride, lo, out_hw), (x, kernel)
+
+
+def _conv_transpose_bwd(stride, lo, out_hw, res, g):
+  x, kernel = res
+  in_hw = x.shape[1:3]
+  dx, kernel_vjp = jax.vjp(lambda k: _adjoint_conv(g, k, stride, lo, in_hw),
+                           kernel.transpose(0, 1, 3, 2))
+  return dx, kernel_vjp(x)[0].transpose(0, 1, 3, 2)
+
+
+conv_transpose.defvjp(_conv_transpose_fwd, _conv_transpose_bwd)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _strided_conv(x, kernel, stride: int, padding: tuple[tuple[int, int], ...]):
+  return jax.lax.conv_general_dilated(x, kernel, (stride, stride), padding, dimension_numbers=NHWC)
+
+
+def _strided_conv_fwd(x, kernel, stride, padding):
+  return _strided_conv(x, kernel, stride, padding), (x, kernel)
+
+
+def _strided_conv_bwd(stride, padding, res, g):
+  x, kernel = res
+  dx = conv_transpose(g, kernel.transpose(0, 1, 3, 2), stride, (padding[0][0], padding[1][0]),
+                      x.shape[1:3])
+  _, kernel_vjp = jax.vjp(lambda k: jax.lax.conv_general_dilated(
+      x, k, (stride, stride), padding, dimension_numbers=NHWC), kernel)
+  return dx.astype(x.dtype), kernel_vjp(g)[0]
+
+
+_strided_conv.defvjp(_strided_conv_fwd, _strided_conv_bwd)
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
+                         dimension_numbers=None, feature_group_count=1, **kwargs):
+  """``lax.conv_general_dilated``, with the input gradient of a plain strided 2-D
+  convolution (same stride on both axes, no dilation or groups, explicit padding)
+  computed by ``conv_transpose``; every other convolution goes to lax unchanged."""
+  plain = (len(window_strides) == 2 and window_strides[0] == window_strides[1] > 1
+           and not isinstance(padding, str) and feature_group_count == 1 and not kwargs.get(
+               "precision") and "preferred_element_type" not in kwargs
+           and all(d is None or tuple(d) == (1, 1) for d in (lhs_dilation, rhs_dilation))
+           and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC))
+  if plain:
+    return _strided_conv(lhs, rhs, int(window_strides[0]), tuple(map(tuple, padding)))
+  return jax.lax.conv_general_dilated(
+      lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
+      dimension_numbers=dimension_numbers, feature_group_count=feature_group_count, **kwargs)
 
 
 class BatchNorm2d(nnx.Module):
@@ -109,9 +217,10 @@ class ConvTranspose2d(nnx.Module):
   """``nn.ConvTranspose2d(in, out, k, stride, padding, output_padding, dilation, bias)``.
 
   ``kernel`` is (kh, kw, in, out): torch's (in, out, kh, kw) weight transposed,
-  not flipped. It runs as the conv it is the adjoint of: the input dilated by
-  ``stride``, the kernel flipped, padding ``dilation * (k - 1) - padding`` on each
-  side plus ``output_padding`` at the bottom/right. Init is torch's, whose fan_in
+  not flipped. With ``stride > 1`` (and no dilation) it runs as ``conv_transpose``
+  (sub-pixel); otherwise as the conv it is the adjoint of: the kernel flipped,
+  padding ``dilation * (k - 1) - padding`` on each side plus ``output_padding`` at
+  the bottom/right (the input dilated by ``stride``). Init is torch's, whose fan_in
   is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
   """
 
@@ -130,6 +239,11 @@ class ConvTranspose2d(nnx.Module):
 
   def __call__(self, x):
     k = self.kernel[...].shape[0]
+    if self.stride > 1 and self.dilation == 1:
+      out_hw = tuple((d - 1) * self.stride - 2 * self.padding + k + self.output_padding
+                     for d in x.shape[1:3])
+      y = conv_transpose(x, self.kernel[...], self.stride, (self.padding, self.padding), out_hw)
+      return y if self.bias is None else y + self.bias[...]
     lo = self.dilation * (k - 1) - self.padding
     y = jax.lax.conv_general_dilated(
         x, self.kernel[...][::-1, ::-1], window_strides=(1, 1),

@@ -1,0 +1,98 @@
+"""layers: the sub-pixel transposed convolution and the strided convolution's gradient
+equal the direct (input-dilated) forms, in value and in every gradient."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from jaxrestore.models import layers
+
+
+
+@pytest.fixture(autouse=True)
+def float64():
+  """float64, so that two summation orders agree to 1e-10 and a wrong tap cannot hide."""
+  with jax.enable_x64(True):
+    yield
+
+
+def _dilated_conv_transpose(x, kernel, stride, padding, output_padding):
+  """nn.ConvTranspose2d as the input-dilated convolution it is the adjoint of."""
+  lo = kernel.shape[0] - 1 - padding
+  return jax.lax.conv_general_dilated(
+      x, kernel[::-1, ::-1], (1, 1), [(lo, lo + output_padding)] * 2,
+      lhs_dilation=(stride, stride), dimension_numbers=layers.NHWC)
+
+
+def _rand(key, shape):
+  return jax.random.normal(jax.random.key(key), shape, jnp.float64)
+
+
+def _assert_no_slow_convolutions(fn, x, w):
+  """Neither the value nor the gradients use an input-dilated or window-reversed
+  convolution (what XLA's CPU backend runs as a naive loop): lax's own gradients do."""
+  grad = jax.jit(jax.grad(lambda x, w: fn(x, w).sum(), argnums=(0, 1)))
+  hlo = grad.lower(x, w).compile().as_text()
+  assert "convolution(" in hlo and "lhs_dilate" not in hlo and "rhs_reversal" not in hlo
+
+
+@pytest.mark.parametrize("k,stride,padding,output_padding,size", [
+    (4, 2, 1, 0, 8),    # the Attentive GAN's deconv
+    (3, 2, 1, 1, 7),
+    (2, 2, 0, 0, 5),
+    (5, 3, 2, 2, 6),
+    (3, 2, 0, 0, 1),
+    (1, 2, 0, 1, 4),
+])
+def test_conv_transpose_equals_the_dilated_form(k, stride, padding, output_padding, size):
+  layer = layers.ConvTranspose2d(3, 5, k, stride=stride, padding=padding,
+                                 output_padding=output_padding, rngs=nnx.Rngs(0))
+  kernel, bias = _rand(1, layer.kernel[...].shape), _rand(2, (5,))
+  layer.kernel.set_value(kernel)
+  layer.bias.set_value(bias)
+  x = _rand(3, (2, size, size + 1, 3))
+  ref = lambda x, w: _dilated_conv_transpose(x, w, stride, padding, output_padding)  # noqa: E731
+  out_hw = ((size - 1) * stride - 2 * padding + k + output_padding,
+            size * stride - 2 * padding + k + output_padding)
+  ours = lambda x, w: layers.conv_transpose(x, w, stride, (padding, padding), out_hw)  # noqa: E731
+
+  y = layer(x)
+  assert y.shape == ref(x, kernel).shape == (2, *out_hw, 5)
+  np.testing.assert_allclose(y, ref(x, kernel) + bias, atol=1e-10)
+  g = _rand(4, y.shape)
+  for a, b in zip(jax.vjp(ours, x, kernel)[1](g), jax.vjp(ref, x, kernel)[1](g)):
+    np.testing.assert_allclose(a, b, atol=1e-10)
+  _assert_no_slow_convolutions(ours, x, kernel)
+
+
+@pytest.mark.parametrize("k,stride,padding,size", [
+    (3, 2, 1, 9), (3, 2, 1, 8), (5, 4, 1, 21), (2, 2, 0, 7), (4, 3, 0, 10), (1, 2, 0, 5),
+])
+def test_strided_conv_gradient_equals_lax(k, stride, padding, size):
+  pad = ((padding, padding), (padding, padding))
+  x, w = _rand(5, (2, size, size + 2, 3)), _rand(6, (k, k, 3, 4))
+  ours = lambda x, w: layers.conv_general_dilated(  # noqa: E731
+      x, w, (stride, stride), pad, dimension_numbers=jax.lax.conv_dimension_numbers(
+          x.shape, w.shape, layers.NHWC))
+  ref = lambda x, w: jax.lax.conv_general_dilated(x, w, (stride, stride), pad,  # noqa: E731
+                                                  dimension_numbers=layers.NHWC)
+  np.testing.assert_allclose(ours(x, w), ref(x, w), atol=1e-10)
+  g = _rand(7, ref(x, w).shape)
+  for a, b in zip(jax.vjp(ours, x, w)[1](g), jax.vjp(ref, x, w)[1](g)):
+    np.testing.assert_allclose(a, b, atol=1e-10)
+  _assert_no_slow_convolutions(ours, x, w)
+
+
+def test_conv2d_layer_uses_it_only_where_it_applies():
+  strided = layers.conv2d(3, 4, 3, stride=2, rngs=nnx.Rngs(0))
+  dilated = layers.conv2d(3, 4, 3, dilation=2, rngs=nnx.Rngs(0))
+  x = _rand(8, (1, 9, 9, 3))
+  for layer in (strided, dilated):
+    layer.kernel.set_value(_rand(9, (3, 3, 3, 4)))
+    layer.bias.set_value(_rand(10, (4,)))
+  for layer, kw in ((strided, dict(window_strides=(2, 2))), (dilated, dict(rhs_dilation=(2, 2)))):
+    ref = jax.lax.conv_general_dilated(x, layer.kernel[...], padding=layer.padding,
+                                       dimension_numbers=layers.NHWC, **{"window_strides": (1, 1),
+                                                                        **kw})
+    np.testing.assert_allclose(layer(x), ref + layer.bias[...], atol=1e-10)
