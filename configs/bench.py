@@ -8,7 +8,14 @@ smallest shapes with few repeats (what the test suite does). Sections:
 ``denoisers`` (DnCNN-17, ECE285 D/U/DUDnCNN, N2N U-Net: train step and inference,
 JAX jit vs torch eager and ``torch.compile``), ``attentive_gan`` (generator
 inference and the full GAN step), ``explicit`` (explicit-backward nets),
-``desnownet`` (inference). See docs/performance.md.
+``desnownet`` (inference), and, not in the default ``sections`` (it is long),
+``scaling`` (DnCNN-17 training: images/s, data wait and resident memory of the
+streamed pipeline + train step for 1x, 4x and 16x a 400-image synthetic set, and
+of the train step alone for batch 1 ... 128, JAX jit vs torch eager), run with
+``--config.sections="('scaling',)" --config.plot=docs/scaling.png``.
+
+``plot``: when set and the ``scaling`` section ran, its PNG is written there
+(images/s vs dataset size and vs batch size). See docs/performance.md.
 """
 import os
 
@@ -23,4 +30,5 @@ def get_config():
   c.repeats = 20
   c.threads = os.cpu_count() or 1
   c.peak_flops = 0.0  # the device's peak FLOP/s (float32); > 0 adds the MFU of DnCNN rows
+  c.plot = ""  # PNG path for the ``scaling`` section's plot; "": none
   return c

@@ -5,8 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from jaxrestore.bench import core
+from jaxrestore.bench import core, scaling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,3 +66,54 @@ def test_unknown_section_is_a_clear_error(tmp_path):
        "--config.sections=('nope',)", f"--out={tmp_path / 'b.json'}"],
       cwd=ROOT, capture_output=True, text=True, timeout=300)
   assert proc.returncode != 0 and "unknown bench sections ['nope']" in proc.stderr
+
+
+def test_scaling_quick_writes_rows_and_plot(tmp_path):
+  out, png = tmp_path / "b.json", tmp_path / "s.png"
+  proc = subprocess.run(
+      [sys.executable, "scripts/bench.py", "--config=configs/bench.py", "--config.quick=True",
+       "--config.sections=('scaling',)", "--config.warmup=0", "--config.repeats=2",
+       f"--config.plot={png}", f"--out={out}"],
+      cwd=ROOT, capture_output=True, text=True, timeout=1200)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  rows = json.loads(out.read_text())["rows"]
+  assert rows and all(r["section"] == "scaling" for r in rows)
+  for r in rows:
+    assert r["ms"] > 0 and r["images_per_s"] > 0 and r["compile_s"] > 0
+    assert r["extra"]["batch"] >= 1
+
+  streamed = [r for r in rows if r["case"].endswith("train+pipeline")]
+  assert [r["extra"]["dataset_multiple"] for r in streamed] == [1, 4, 16]
+  assert [r["extra"]["dataset_images"] for r in streamed] == [8, 32, 128]
+  for r in streamed:
+    assert r["impl"] == "jax jit"
+    assert all(r["extra"][k] > 0 for k in ("data_wait_ms", "rss_start_mib", "rss_end_mib",
+                                           "source_mib"))
+    assert r["extra"]["data_wait_ms"] < r["ms"]
+  assert streamed[0]["ratios"] == {} and all(set(r["ratios"]) == {"data 1x"}
+                                             for r in streamed[1:])
+
+  fixed = {(r["extra"]["batch"], r["impl"]): r for r in rows if r["case"].endswith(" train")}
+  assert set(fixed) == {(b, i) for b in (1, 2) for i in ("jax jit", "torch eager")}
+  assert all(set(fixed[b, "jax jit"]["ratios"]) == {"torch eager"} for b in (1, 2))
+
+  with Image.open(png) as im:
+    im.verify()
+    assert im.format == "PNG" and im.size[0] > 0 and im.size[1] > 0
+
+
+def test_scaling_plot_of_hand_made_rows(tmp_path):
+  def row(case, impl, ips, **extra):
+    return {"section": "scaling", "case": case, "impl": impl, "ms": 1e3 / ips,
+            "images_per_s": ips, "compile_s": 1.0, "ratios": {}, "flops": 0.0, "extra": extra}
+
+  rows = [row(f"data {k}x", "jax jit", 100.0 + k, dataset_multiple=k, dataset_images=400 * k,
+              batch=16, data_wait_ms=2.0, rss_start_mib=900.0, rss_end_mib=901.0)
+          for k in (1, 4, 16)]
+  rows += [row(f"b{b}", impl, 10.0 * b, batch=b)
+           for b in (1, 2, 4) for impl in ("jax jit", "torch eager")]
+  rows.append({**row("other", "jax jit", 1.0), "section": "denoisers"})  # ignored
+  png = tmp_path / "p.png"
+  scaling.plot(rows, png)
+  with Image.open(png) as im:
+    assert im.format == "PNG" and im.size[0] > 0 and im.size[1] > 0

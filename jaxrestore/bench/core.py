@@ -26,6 +26,8 @@ class Measurement:
   # {other impl: this row's ms / its ms}; < 1: this row is faster
   ratios: dict[str, float] = dataclasses.field(default_factory=dict)
   flops: float = 0.0  # counted FLOPs per call (0: not counted); with a peak FLOP/s, gives MFU
+  # section-specific numbers, e.g. {"data_wait_ms": ..., "rss_start_mib": ..., "batch": ...}
+  extra: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -121,14 +123,15 @@ def run_sections(names, *, quick: bool, warmup: int, repeats: int, threads: int)
 
 def format_table(rows: list[Measurement | Skipped], peak_flops: float = 0.0) -> str:
   """One line per row; with ``peak_flops`` (FLOP/s), the MFU of rows with counted FLOPs."""
-  head = f"{'case':<34} {'impl':<18} {'ms':>9} {'img/s':>9} {'first s':>8}"
+  w = max([34, *(len(r.case) for r in rows)])
+  head = f"{'case':<{w}} {'impl':<18} {'ms':>9} {'img/s':>9} {'first s':>8}"
   head += f" {'MFU':>6}  ratios" if peak_flops else "  ratios"
   lines = [head, "-" * (len(head) + 30)]
   for r in rows:
     if isinstance(r, Skipped):
-      lines.append(f"{r.case:<34} {r.impl:<18} skipped: {r.reason}")
+      lines.append(f"{r.case:<{w}} {r.impl:<18} skipped: {r.reason}")
       continue
-    line = f"{r.case:<34} {r.impl:<18} {r.ms:9.2f} {r.images_per_s:9.1f} {r.compile_s:8.2f}"
+    line = f"{r.case:<{w}} {r.impl:<18} {r.ms:9.2f} {r.images_per_s:9.1f} {r.compile_s:8.2f}"
     if peak_flops:
       line += f" {mfu(r, peak_flops):6.1%}" if r.flops else f" {'':>6}"
     ratios = ", ".join(f"{v:.2f}x {k}" for k, v in r.ratios.items())

@@ -1,9 +1,11 @@
 """``jaxrestore-bench --config=configs/bench.py [--config.sections="('explicit',)"] [--out=F]``.
 
 Prints the table and writes the JSON: ``environment``, ``config``, ``rows`` (one
-``Measurement`` each, plus ``mfu`` where FLOPs were counted and
-``config.peak_flops`` is set) and ``skipped`` (implementations that failed on the
-machine, e.g. ``torch.compile``, with the reason).
+``Measurement`` each, with its section-specific ``extra`` numbers, plus ``mfu``
+where FLOPs were counted and ``config.peak_flops`` is set) and ``skipped``
+(implementations that failed on the machine, e.g. ``torch.compile``, with the
+reason). With ``config.plot`` set and the ``scaling`` section run, its PNG is
+written there too (``jaxrestore.bench.scaling.plot``).
 """
 import dataclasses
 import json
@@ -13,8 +15,8 @@ from ml_collections import config_flags
 
 from jaxrestore import bench
 
-# Imported to register their sections.
-from jaxrestore.bench import attentive_gan, denoisers, desnownet, explicit  # noqa: F401
+# Imported to register their sections (``scaling`` also draws its plot).
+from jaxrestore.bench import attentive_gan, denoisers, desnownet, explicit, scaling  # noqa: F401
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Bench config file.")
 _OUT = flags.DEFINE_string("out", "bench.json", "Where the JSON results go.")
@@ -44,6 +46,9 @@ def main(argv):
                "skipped": [dataclasses.asdict(r) for r in rows if isinstance(r, bench.Skipped)]},
               f, indent=1)
   print(f"wrote {_OUT.value}")
+  if c.plot and "scaling" in c.sections:
+    scaling.plot(_OUT.value, c.plot)
+    print(f"wrote {c.plot}")
 
 
 def run():
