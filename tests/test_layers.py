@@ -1,5 +1,6 @@
-"""layers: the sub-pixel transposed convolution and the strided convolution's gradient
-equal the direct (input-dilated) forms, in value and in every gradient."""
+"""layers: the sub-pixel transposed convolution and the convolutions' hand-written
+gradients equal lax's direct forms, in value and in every gradient, and leave no
+input-dilated or window-reversed convolution in the compiled program."""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -44,6 +45,8 @@ def _assert_no_slow_convolutions(fn, x, w):
     (5, 3, 2, 2, 6),
     (3, 2, 0, 0, 1),
     (1, 2, 0, 1, 4),
+    (2, 1, 1, 0, 6),    # course net A's stride-1 transposed conv
+    (3, 1, 0, 0, 4),
 ])
 def test_conv_transpose_equals_the_dilated_form(k, stride, padding, output_padding, size):
   layer = layers.ConvTranspose2d(3, 5, k, stride=stride, padding=padding,
@@ -68,8 +71,9 @@ def test_conv_transpose_equals_the_dilated_form(k, stride, padding, output_paddi
 
 @pytest.mark.parametrize("k,stride,padding,size", [
     (3, 2, 1, 9), (3, 2, 1, 8), (5, 4, 1, 21), (2, 2, 0, 7), (4, 3, 0, 10), (1, 2, 0, 5),
+    (3, 1, 1, 8), (2, 1, 1, 7), (5, 1, 0, 9),  # stride 1: DnCNN, course net A, no padding
 ])
-def test_strided_conv_gradient_equals_lax(k, stride, padding, size):
+def test_conv_gradient_equals_lax(k, stride, padding, size):
   pad = ((padding, padding), (padding, padding))
   x, w = _rand(5, (2, size, size + 2, 3)), _rand(6, (k, k, 3, 4))
   ours = lambda x, w: layers.conv_general_dilated(  # noqa: E731

@@ -12,12 +12,13 @@ Mapping to PyTorch, where it is not obvious:
   the biased batch variance and updates ``var`` with the unbiased one, as torch
   does; ``num_batches_tracked`` is kept so checkpoints round-trip exactly.
 
-Strided and transposed convolutions avoid XLA's input-dilated convolutions, which
-the CPU backend runs as a naive loop (an Attentive GAN step spent 80% of its time
-there): ``conv_transpose`` is computed sub-pixel (one stride-1 convolution of the
+Convolutions avoid the forms XLA's CPU backend runs as a naive loop: input-dilated
+and window-reversed convolutions (an Attentive GAN step spent 80% of its time
+there). ``conv_transpose`` is computed sub-pixel (one stride-1 convolution of the
 undilated input for all ``stride**2`` output phases, then depth-to-space), and the
-input gradient of a strided ``conv2d`` is that same ``conv_transpose``. Values and
-gradients equal the direct forms (tests/test_layers.py); the timings are in
+gradients of ``conv2d`` and ``ConvTranspose2d`` are written out as forward
+convolutions (custom VJPs) instead of being left to autodiff. Values and gradients
+equal the direct forms (tests/test_layers.py); the timings are in
 docs/performance.md.
 """
 import functools
@@ -58,22 +59,45 @@ def conv2d(in_features: int, out_features: int, kernel_size: int = 3, *, stride:
       conv_general_dilated=conv_general_dilated, rngs=rngs)
 
 
+def _shift_rows(a, lo: tuple[int, int], length: tuple[int, int]):
+  """``a'[j] = a[j - lo]`` for ``j`` in ``[0, length)`` on both spatial axes, zeros outside."""
+  for axis, (low, n) in enumerate(zip(lo, length), start=1):
+    if low < 0:
+      a, low = jax.lax.slice_in_dim(a, -low, a.shape[axis], axis=axis), 0
+    pad = [(0, 0)] * 4
+    pad[axis] = (low, max(0, n - low - a.shape[axis]))
+    a = jax.lax.slice_in_dim(jnp.pad(a, pad), 0, n, axis=axis)
+  return a
+
+
+def _window_grad(a, b, stride: int, lo: tuple[int, int], k_hw: tuple[int, int]):
+  """``out[k] = sum over n, i of a[n, i * stride + k - lo] (x) b[n, i]``: (kh, kw, a's
+  channels, b's channels), the kernel gradient of a convolution, as one forward
+  convolution (batch and features swapped; ``b`` dilated by ``stride`` is the window)."""
+  ap = _shift_rows(a, lo, tuple((n - 1) * stride + k for n, k in zip(b.shape[1:3], k_hw)))
+  out = jax.lax.conv_general_dilated(ap.transpose(3, 1, 2, 0), b.transpose(1, 2, 0, 3), (1, 1),
+                                     "VALID", rhs_dilation=(stride, stride),
+                                     dimension_numbers=NHWC)  # (a's, kh, kw, b's channels)
+  return out.transpose(1, 2, 0, 3)
+
+
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
 def conv_transpose(x, kernel, stride: int, lo: tuple[int, int], out_hw: tuple[int, int]):
   """``y[o] = sum over i, k with o + lo = i * stride + k of x[i] kernel[k]`` (per spatial axis).
 
   ``kernel`` is (kh, kw, in, out); rows ``o`` in ``[0, out_hw)``. With ``lo =
   padding`` this is ``nn.ConvTranspose2d`` (dilation 1); with the padding of a
-  strided convolution and its input size, that convolution's input gradient.
-  Computed sub-pixel: output phase ``r = (o + lo) % stride`` only meets the taps
-  ``k = r + stride * m``, so one stride-1 convolution with the ``stride**2``
-  sub-kernels side by side gives every phase, interleaved by depth-to-space. Its
-  gradients are those of the strided convolution it is the adjoint of
-  (``_adjoint_conv``): XLA would otherwise fold the flipped sub-kernels into a
-  window-reversed convolution, which its CPU backend also runs as a naive loop.
+  convolution and its input size, that convolution's input gradient. With a stride,
+  it is computed sub-pixel: output phase ``r = (o + lo) % stride`` only meets the
+  taps ``k = r + stride * m``, so one stride-1 convolution with the ``stride**2``
+  sub-kernels side by side gives every phase, interleaved by depth-to-space.
   """
-  s = stride
   kh, kw, cin, cout = kernel.shape
+  if stride == 1:  # y[o] = sum_k x[o + lo - k] kernel[k]: the flipped kernel, exactly out_hw
+    xs = _shift_rows(x, (kh - 1 - lo[0], kw - 1 - lo[1]), (out_hw[0] + kh - 1, out_hw[1] + kw - 1))
+    return jax.lax.conv_general_dilated(xs, kernel[::-1, ::-1], (1, 1), "VALID",
+                                        dimension_numbers=NHWC)
+  s = stride
   m_h, m_w = -(-kh // s), -(-kw // s)
   k = jnp.pad(kernel, ((0, m_h * s - kh), (0, m_w * s - kw), (0, 0), (0, 0)))
   sub = k.reshape(m_h, s, m_w, s, cin, cout).transpose(0, 2, 4, 1, 3, 5)  # (m, n, in, ry, rx, out)
@@ -83,22 +107,7 @@ def conv_transpose(x, kernel, stride: int, lo: tuple[int, int], out_hw: tuple[in
   n, qh, qw, _ = z.shape
   full = z.reshape(n, qh, qw, s, s, cout).transpose(0, 1, 3, 2, 4, 5).reshape(n, qh * s, qw * s,
                                                                                 cout)
-  (top, left), (oh, ow) = lo, out_hw
-  full = jnp.pad(full, ((0, 0), (0, max(0, top + oh - qh * s)), (0, max(0, left + ow - qw * s)),
-                        (0, 0)))
-  return full[:, top:top + oh, left:left + ow]
-
-
-def _adjoint_conv(g, kernel_t, stride: int, lo: tuple[int, int], in_hw: tuple[int, int]):
-  """The strided convolution whose adjoint ``conv_transpose(., kernel, stride, lo, g's
-  size)`` is: ``kernel_t`` = kernel with in/out swapped, output size ``in_hw``."""
-  pads, crops = [], []
-  for size, low, length, k in zip(g.shape[1:3], lo, in_hw, kernel_t.shape[:2]):
-    need = (length - 1) * stride + k - low  # rows of g the last output reads, plus one
-    pads.append((low, max(0, need - size)))
-    crops.append(min(size, need))
-  g = g[:, :crops[0], :crops[1]]
-  return jax.lax.conv_general_dilated(g, kernel_t, (stride, stride), pads, dimension_numbers=NHWC)
+  return _shift_rows(full, (-lo[0], -lo[1]), out_hw)
 
 
 def _conv_transpose_fwd(x, kernel, stride, lo, out_hw):
@@ -106,49 +115,51 @@ def _conv_transpose_fwd(x, kernel, stride, lo, out_hw):
 
 
 def _conv_transpose_bwd(stride, lo, out_hw, res, g):
+  """The gradients as forward convolutions: the convolution this is the adjoint of, and
+  ``_window_grad`` (left to autodiff, XLA makes window-reversed convolutions of them)."""
   x, kernel = res
-  in_hw = x.shape[1:3]
-  dx, kernel_vjp = jax.vjp(lambda k: _adjoint_conv(g, k, stride, lo, in_hw),
-                           kernel.transpose(0, 1, 3, 2))
-  return dx, kernel_vjp(x)[0].transpose(0, 1, 3, 2)
+  kh, kw = kernel.shape[:2]
+  gs = _shift_rows(g, lo, ((x.shape[1] - 1) * stride + kh, (x.shape[2] - 1) * stride + kw))
+  dx = jax.lax.conv_general_dilated(gs, kernel.transpose(0, 1, 3, 2), (stride, stride), "VALID",
+                                    dimension_numbers=NHWC)
+  return dx, _window_grad(g, x, stride, lo, (kh, kw)).transpose(0, 1, 3, 2)
 
 
 conv_transpose.defvjp(_conv_transpose_fwd, _conv_transpose_bwd)
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
-def _strided_conv(x, kernel, stride: int, padding: tuple[tuple[int, int], ...]):
+def _conv(x, kernel, stride: int, padding: tuple[tuple[int, int], tuple[int, int]]):
   return jax.lax.conv_general_dilated(x, kernel, (stride, stride), padding, dimension_numbers=NHWC)
 
 
-def _strided_conv_fwd(x, kernel, stride, padding):
-  return _strided_conv(x, kernel, stride, padding), (x, kernel)
+def _conv_fwd(x, kernel, stride, padding):
+  return _conv(x, kernel, stride, padding), (x, kernel)
 
 
-def _strided_conv_bwd(stride, padding, res, g):
+def _conv_bwd(stride, padding, res, g):
   x, kernel = res
-  dx = conv_transpose(g, kernel.transpose(0, 1, 3, 2), stride, (padding[0][0], padding[1][0]),
-                      x.shape[1:3])
-  _, kernel_vjp = jax.vjp(lambda k: jax.lax.conv_general_dilated(
-      x, k, (stride, stride), padding, dimension_numbers=NHWC), kernel)
-  return dx.astype(x.dtype), kernel_vjp(g)[0]
+  lo = (padding[0][0], padding[1][0])
+  dx = conv_transpose(g, kernel.transpose(0, 1, 3, 2), stride, lo, x.shape[1:3])
+  return dx, _window_grad(x, g, stride, lo, kernel.shape[:2])
 
 
-_strided_conv.defvjp(_strided_conv_fwd, _strided_conv_bwd)
+_conv.defvjp(_conv_fwd, _conv_bwd)
 
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
                          dimension_numbers=None, feature_group_count=1, **kwargs):
-  """``lax.conv_general_dilated``, with the input gradient of a plain strided 2-D
-  convolution (same stride on both axes, no dilation or groups, explicit padding)
-  computed by ``conv_transpose``; every other convolution goes to lax unchanged."""
-  plain = (len(window_strides) == 2 and window_strides[0] == window_strides[1] > 1
+  """``lax.conv_general_dilated`` for ``nnx.Conv``. A plain 2-D NHWC convolution (same
+  stride on both axes, no dilation or groups, explicit padding) gets its gradients
+  as forward convolutions (``conv_transpose``, ``_window_grad``); everything else
+  goes to lax unchanged."""
+  plain = (len(window_strides) == 2 and window_strides[0] == window_strides[1]
            and not isinstance(padding, str) and feature_group_count == 1 and not kwargs.get(
                "precision") and "preferred_element_type" not in kwargs
            and all(d is None or tuple(d) == (1, 1) for d in (lhs_dilation, rhs_dilation))
            and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC))
   if plain:
-    return _strided_conv(lhs, rhs, int(window_strides[0]), tuple(map(tuple, padding)))
+    return _conv(lhs, rhs, int(window_strides[0]), tuple(map(tuple, padding)))
   return jax.lax.conv_general_dilated(
       lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
       dimension_numbers=dimension_numbers, feature_group_count=feature_group_count, **kwargs)
@@ -217,10 +228,10 @@ class ConvTranspose2d(nnx.Module):
   """``nn.ConvTranspose2d(in, out, k, stride, padding, output_padding, dilation, bias)``.
 
   ``kernel`` is (kh, kw, in, out): torch's (in, out, kh, kw) weight transposed,
-  not flipped. With ``stride > 1`` (and no dilation) it runs as ``conv_transpose``
-  (sub-pixel); otherwise as the conv it is the adjoint of: the kernel flipped,
-  padding ``dilation * (k - 1) - padding`` on each side plus ``output_padding`` at
-  the bottom/right (the input dilated by ``stride``). Init is torch's, whose fan_in
+  not flipped. Without dilation it runs as ``conv_transpose`` (sub-pixel); with
+  it, as the conv it is the adjoint of: the kernel flipped, padding ``dilation *
+  (k - 1) - padding`` on each side plus ``output_padding`` at the bottom/right (the
+  input dilated by ``stride``). Init is torch's, whose fan_in
   is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
   """
 
@@ -239,7 +250,7 @@ class ConvTranspose2d(nnx.Module):
 
   def __call__(self, x):
     k = self.kernel[...].shape[0]
-    if self.stride > 1 and self.dilation == 1:
+    if self.dilation == 1:
       out_hw = tuple((d - 1) * self.stride - 2 * self.padding + k + self.output_padding
                      for d in x.shape[1:3])
       y = conv_transpose(x, self.kernel[...], self.stride, (self.padding, self.padding), out_hw)
