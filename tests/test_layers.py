@@ -89,14 +89,17 @@ def test_conv_gradient_equals_lax(k, stride, padding, size):
 
 
 def test_conv2d_layer_uses_it_only_where_it_applies():
+  plain = layers.conv2d(3, 4, 3, rngs=nnx.Rngs(0))
   strided = layers.conv2d(3, 4, 3, stride=2, rngs=nnx.Rngs(0))
   dilated = layers.conv2d(3, 4, 3, dilation=2, rngs=nnx.Rngs(0))
   x = _rand(8, (1, 9, 9, 3))
-  for layer in (strided, dilated):
+  cases = ((plain, {}, True), (strided, dict(window_strides=(2, 2)), True),
+           (dilated, dict(rhs_dilation=(2, 2)), False))
+  for layer, kw, custom in cases:
     layer.kernel.set_value(_rand(9, (3, 3, 3, 4)))
     layer.bias.set_value(_rand(10, (4,)))
-  for layer, kw in ((strided, dict(window_strides=(2, 2))), (dilated, dict(rhs_dilation=(2, 2)))):
     ref = jax.lax.conv_general_dilated(x, layer.kernel[...], padding=layer.padding,
                                        dimension_numbers=layers.NHWC, **{"window_strides": (1, 1),
                                                                         **kw})
     np.testing.assert_allclose(layer(x), ref + layer.bias[...], atol=1e-10)
+    assert ("custom_vjp" in str(jax.make_jaxpr(layer)(x))) == custom
