@@ -11,7 +11,13 @@ from jaxrestore import xla_cpu
 FLAG = xla_cpu.FLAGS[0]
 
 
-def test_apply_adds_the_flags_after_the_users():
+@pytest.fixture
+def backend_not_started(monkeypatch):
+  """This process's JAX backend has usually started (other tests ran): pretend it has not."""
+  monkeypatch.setattr(xla_cpu, "_backend_started", lambda: False)
+
+
+def test_apply_adds_the_flags_after_the_users(backend_not_started):
   env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
   assert xla_cpu.apply(env) == xla_cpu.FLAGS
   assert env["XLA_FLAGS"] == f"--xla_force_host_platform_device_count=4 {FLAG}"
@@ -19,14 +25,22 @@ def test_apply_adds_the_flags_after_the_users():
   assert env["XLA_FLAGS"].count(FLAG) == 1
 
 
-def test_a_flag_the_user_sets_is_left_alone():
+def test_too_late_warns_and_changes_nothing(monkeypatch):
+  monkeypatch.setattr(xla_cpu, "_backend_started", lambda: True)
+  env = {}
+  with pytest.warns(UserWarning, match="cannot apply"):
+    assert xla_cpu.apply(env) == ()
+  assert env == {}
+
+
+def test_a_flag_the_user_sets_is_left_alone(backend_not_started):
   user = "--xla_cpu_experimental_ynn_fusion_type=individual_dot"
   env = {"XLA_FLAGS": user}
   assert xla_cpu.apply(env) == ()
   assert env["XLA_FLAGS"] == user
 
 
-def test_opt_out():
+def test_opt_out(backend_not_started):
   env = {xla_cpu.OPT_OUT: "0"}
   assert xla_cpu.apply(env) == ()
   assert "XLA_FLAGS" not in env
