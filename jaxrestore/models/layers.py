@@ -154,8 +154,8 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, r
   as forward convolutions (``conv_transpose``, ``_window_grad``); everything else
   goes to lax unchanged."""
   plain = (len(window_strides) == 2 and window_strides[0] == window_strides[1]
-           and not isinstance(padding, str) and feature_group_count == 1 and not kwargs.get(
-               "precision") and "preferred_element_type" not in kwargs
+           and not isinstance(padding, str) and feature_group_count == 1
+           and all(v is None for v in kwargs.values())  # precision, out_sharding, ... unset
            and all(d is None or tuple(d) == (1, 1) for d in (lhs_dilation, rhs_dilation))
            and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC))
   if plain:
