@@ -18,6 +18,7 @@ def get_config():
   config.task = "derain"
   config.checkpoint = "workdirs/attentive_gan"
   config.checkpoint_key = ""
+  config.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
   config.model = "attentive_gan_generator"
   config.model_kwargs = ml_collections.ConfigDict()
   config.channel_order = "rgb"  # rgb | bgr (weights trained on BGR input)

@@ -16,6 +16,7 @@ def get_config():
   config.task = "desnow"
   config.checkpoint = "workdirs/desnownet_w4"
   config.checkpoint_key = ""
+  config.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
   config.model = "desnownet"
   config.model_kwargs = ml_collections.ConfigDict()
   config.data_dir = "data/snow"

@@ -14,6 +14,7 @@ def get_config():
   config = ml_collections.ConfigDict()
   config.checkpoint = "../shared/data/checkpoints/kair_dncnn_25.pth"
   config.checkpoint_key = ""  # entry of a wrapped .pth state dict, e.g. "state_dict"
+  config.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
   config.model = "kair_dncnn17_merged"  # registry name (torch checkpoints only)
   config.model_kwargs = ml_collections.ConfigDict()
   config.data_dir = "../shared/data/bsd/set12"

@@ -16,4 +16,7 @@ def get_config():
   c.model = "vgg16"
   c.model_kwargs = ml_collections.ConfigDict()
   c.checkpoint_key = ""
+  c.checkpoint_rename = ()
+  c.merge_bn = False
+  c.inspect = False
   return c

@@ -15,6 +15,7 @@ def get_config():
   c.output_dir = "outputs/restored"
   c.checkpoint = "../shared/data/checkpoints/kair_dncnn_25.pth"
   c.checkpoint_key = ""
+  c.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
   c.model = "kair_dncnn17_merged"  # only for torch checkpoints
   c.model_kwargs = ml_collections.ConfigDict()
   c.channels = 1

@@ -17,6 +17,7 @@ def get_config():
   c.output_dir = "outputs/raindrop_demo"
   c.checkpoint = "workdirs/attentive_gan"
   c.checkpoint_key = ""
+  c.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
   c.model = "attentive_gan_generator"  # only for torch checkpoints
   c.model_kwargs = ml_collections.ConfigDict()
   c.channels = 3

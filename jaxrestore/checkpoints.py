@@ -83,14 +83,27 @@ def is_workdir(path: str | os.PathLike) -> bool:
       (Path(path) / "checkpoints").is_dir() or (Path(path) / "best").is_dir())
 
 
-def load_model(path: str | os.PathLike, seed: int = 0) -> tuple[nnx.Module, str, dict]:
-  """Rebuilds the model saved by ``save_model``; returns (model, name, kwargs)."""
+def model_spec(path: str | os.PathLike) -> tuple[str, dict]:
+  """(registry name, kwargs) of the model saved by ``save_model`` in ``path``."""
   path = Path(path).absolute()
   if not is_model_dir(path):
     raise FileNotFoundError(f"{path}: not a jaxrestore model directory (no model.json)")
   spec = json.loads((path / "model.json").read_text())
-  model = models.create(spec["name"], rngs=nnx.Rngs(seed), **spec["kwargs"])
-  return _fill(model, _restore_raw(path / "state"), path), spec["name"], spec["kwargs"]
+  return spec["name"], spec["kwargs"]
+
+
+def workdir_model_spec(workdir: str | os.PathLike) -> tuple[str, dict]:
+  """(registry name, kwargs) of the model a training workdir trains."""
+  config = json.loads((Path(workdir) / "config.json").read_text())
+  return config["model"], config.get("model_kwargs") or {}
+
+
+def load_model(path: str | os.PathLike, seed: int = 0) -> tuple[nnx.Module, str, dict]:
+  """Rebuilds the model saved by ``save_model``; returns (model, name, kwargs)."""
+  name, kwargs = model_spec(path)
+  model = models.create(name, rngs=nnx.Rngs(seed), **kwargs)
+  path = Path(path).absolute()
+  return _fill(model, _restore_raw(path / "state"), path), name, kwargs
 
 
 def _steps(d: Path) -> list[int]:
@@ -105,8 +118,7 @@ def load_from_workdir(workdir: str | os.PathLike, which: str = "best",
   Returns (model, name, kwargs, step).
   """
   workdir = Path(workdir).absolute()
-  config = json.loads((workdir / "config.json").read_text())
-  name, kwargs = config["model"], config.get("model_kwargs") or {}
+  name, kwargs = workdir_model_spec(workdir)
   model = models.create(name, rngs=nnx.Rngs(seed), **kwargs)
   steps = _steps(workdir / "best") if which == "best" else []
   sub = "best"

@@ -2,69 +2,109 @@
 
     model = models.create("kair_dncnn17_merged", rngs=nnx.Rngs(0))
     porting.load_torch(model, "dncnn_25.pth")      # strict: names and shapes
+    porting.load_torch(model, "net.pth", rename=[(r"^dncnn\\.", "model.")])
     state = porting.to_torch_state_dict(model)     # for torch_ref's load_state_dict
+
+A file goes through ``torch_io.read_state_dict`` (safe load, unwrapping, wrapper
+prefixes, then the caller's rename rules in order) and ``mapping.torch_to_nnx``
+(every key used, every shape checked). ``inspect_checkpoint`` shows the file
+beside the model when they do not fit.
 """
 import os
 from pathlib import Path
 
-import torch
 from flax import nnx
 
 from jaxrestore import checkpoints, models
 from jaxrestore.porting import course_nets, desnownet, dncnn, n2n_unet  # noqa: F401  (registers the mappings)
 from jaxrestore.porting import attentive_gan, vgg  # noqa: F401  (registers the mappings)
+from jaxrestore.porting.dncnn import merge_bn, merged_spec
+from jaxrestore.porting.inspection import inspect, suggest_renames
 from jaxrestore.porting.mapping import PortingError, adapt_file_state, nnx_to_torch, torch_to_nnx
-from jaxrestore.porting.torch_io import CheckpointError, load_torch_state_dict, to_torch
+from jaxrestore.porting.torch_io import (CheckpointError, RenameRules, StateDict, apply_renames,
+                                         is_torch_file, read_state_dict, strip_wrapper_prefixes,
+                                         to_numpy_state, to_torch, write_state_dict)
 
 
-def load_torch(model: nnx.Module, path_or_state, key: str | None = None) -> nnx.Module:
-  """Loads a torch ``.pth`` path or state dict into ``model`` (in place, strict)."""
+def _state(path_or_state, key: str | None, rename: RenameRules) -> StateDict:
   if isinstance(path_or_state, (str, os.PathLike)):
-    state = load_torch_state_dict(path_or_state, key=key)
-  else:
-    state = {k: v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else v
-             for k, v in path_or_state.items()}
-  return torch_to_nnx(state, model)
+    return read_state_dict(path_or_state, key=key, rename=rename)
+  state = strip_wrapper_prefixes(to_numpy_state(path_or_state))
+  return apply_renames(state, rename)
+
+
+def load_torch(model: nnx.Module, path_or_state, key: str | None = None,
+               rename: RenameRules = ()) -> nnx.Module:
+  """Loads a torch file (``.pth``, ``.safetensors``) or state dict into ``model`` (in place).
+
+  ``key``: the entry of a wrapped file ('a/b' nested); ``rename``: ``(regex,
+  replacement)`` rules applied in order to every key (``re.sub``) before the
+  strict match.
+  """
+  return torch_to_nnx(_state(path_or_state, key, rename), model)
+
+
+def _create(path, model_name, model_kwargs, seed):
+  if not model_name:
+    raise CheckpointError(f"{path}: a torch checkpoint needs the model name (config.model)")
+  return models.create(model_name, rngs=nnx.Rngs(seed), **(model_kwargs or {}))
 
 
 def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | None = None,
-                    key: str | None = None, seed: int = 0) -> nnx.Module:
+                    key: str | None = None, seed: int = 0,
+                    rename: RenameRules = ()) -> nnx.Module:
   """Any checkpoint the project reads: a model directory, a training workdir (its best
-  checkpoint), or a torch ``.pth``, which needs ``model_name`` (and kwargs). A
-  published file's known extras are dropped first where the model registers an
-  adapter (torchvision VGG16's ``classifier.*``); porting is strict after that.
+  checkpoint), or a torch file, which needs ``model_name`` (and kwargs). A published
+  file's known extras are dropped first where the model registers an adapter
+  (torchvision VGG16's ``classifier.*``); porting is strict after that.
   """
   if checkpoints.is_model_dir(path):
     return checkpoints.load_model(path, seed=seed)[0]
   if checkpoints.is_workdir(path):
     return checkpoints.load_from_workdir(path, seed=seed)[0]
-  if not model_name:
-    raise CheckpointError(f"{path}: a torch checkpoint needs the model name (config.model)")
-  model = models.create(model_name, rngs=nnx.Rngs(seed), **(model_kwargs or {}))
-  return torch_to_nnx(adapt_file_state(model, load_torch_state_dict(path, key=key)), model)
+  model = _create(path, model_name, model_kwargs, seed)
+  state = read_state_dict(path, key=key, rename=rename)
+  return torch_to_nnx(adapt_file_state(model, state), model)
+
+
+def inspect_checkpoint(path, model_name: str, model_kwargs: dict | None = None,
+                       key: str | None = None, rename: RenameRules = ()) -> str:
+  """The report of ``inspection.inspect`` for a torch file and a registry model."""
+  model = _create(path, model_name, model_kwargs, 0)
+  return inspect(model, adapt_file_state(model, read_state_dict(path, key=key, rename=rename)))
 
 
 def convert(src, dst, model_name: str | None = None, model_kwargs: dict | None = None,
-            key: str | None = None) -> Path:
-  """torch ``.pth`` -> model directory, or model directory / workdir -> torch ``.pth``."""
+            key: str | None = None, rename: RenameRules = (), merge_bn: bool = False) -> Path:
+  """Any checkpoint -> a torch file (``dst`` ending ``.pth``/``.pt``/``.safetensors``, the
+  twin's layout) or a new jaxrestore model directory (any other ``dst``).
+
+  ``merge_bn``: fold the BatchNorm into the convs first (DnCNN family; a model
+  directory then names the merged preset, e.g. ``kair_dncnn17_merged``).
+  """
   src, dst = Path(src), Path(dst)
   if dst.exists():
     raise FileExistsError(f"refusing to overwrite {dst}")
-  if checkpoints.is_model_dir(src) or checkpoints.is_workdir(src):
-    model = load_checkpoint(src)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(to_torch_state_dict(model), dst)
-    return dst
-  if not model_name:
-    raise CheckpointError(f"{src}: a torch checkpoint needs the model name (config.model)")
-  model = load_checkpoint(src, model_name, model_kwargs, key=key)
+  model = load_checkpoint(src, model_name, model_kwargs, key=key, rename=rename)
+  if merge_bn:
+    model = dncnn.merge_bn(model)
+  if is_torch_file(dst):
+    return write_state_dict(dst, nnx_to_torch(model))
+  if checkpoints.is_model_dir(src):
+    model_name, model_kwargs = checkpoints.model_spec(src)
+  elif checkpoints.is_workdir(src):
+    model_name, model_kwargs = checkpoints.workdir_model_spec(src)
+  if merge_bn:
+    model_name, model_kwargs = merged_spec(model_name, model_kwargs or {})
   return checkpoints.save_model(dst, model, model_name, **(model_kwargs or {}))
 
 
-def to_torch_state_dict(model: nnx.Module) -> dict[str, torch.Tensor]:
+def to_torch_state_dict(model: nnx.Module):
   """``model``'s weights as a state dict for its torch_ref twin."""
   return to_torch(nnx_to_torch(model))
 
 
-__all__ = ["CheckpointError", "PortingError", "convert", "load_checkpoint", "load_torch", "load_torch_state_dict",
-           "to_torch_state_dict", "torch_to_nnx", "nnx_to_torch"]
+__all__ = ["CheckpointError", "PortingError", "apply_renames", "convert", "inspect",
+           "inspect_checkpoint", "is_torch_file", "load_checkpoint", "load_torch", "merge_bn",
+           "merged_spec", "nnx_to_torch", "read_state_dict", "suggest_renames",
+           "to_numpy_state", "to_torch_state_dict", "torch_to_nnx", "write_state_dict"]

@@ -106,9 +106,32 @@ def _table(model: nnx.Module):
   return table
 
 
+COUNTER = ".num_batches_tracked"
+
+
+def _with_legacy_counters(state: dict, table: dict) -> dict:
+  """Adds ``num_batches_tracked = 0`` for a BatchNorm saved before torch 0.4.1.
+
+  Exactly torch's rule (``torch/nn/modules/batchnorm.py``,
+  ``_NormBase._load_from_state_dict``: "at version 2: added num_batches_tracked
+  buffer; this should have a default value of 0"): the counter may be absent
+  when the module's ``_metadata`` version is missing or below 2. Any other
+  missing key stays an error.
+  """
+  versions = getattr(state, "versions", {})
+  filled = {}
+  for key in table:
+    module = key[:-len(COUNTER)]
+    if (key.endswith(COUNTER) and key not in state and f"{module}.running_mean" in state
+        and versions.get(module, 1) < 2):
+      filled[key] = np.zeros((), np.int64)
+  return {**state, **filled} if filled else state
+
+
 def torch_to_nnx(state: dict[str, np.ndarray], model: nnx.Module) -> nnx.Module:
   """Writes a torch state dict (numpy arrays) into ``model`` in place and returns it."""
   table = _table(model)
+  state = _with_legacy_counters(state, table)
   missing = [k for k in table if k not in state]
   unexpected = [k for k in state if k not in table]
   if missing or unexpected:
@@ -130,3 +153,9 @@ def torch_to_nnx(state: dict[str, np.ndarray], model: nnx.Module) -> nnx.Module:
 def nnx_to_torch(model: nnx.Module) -> dict[str, np.ndarray]:
   """The twin's state dict of ``model`` as numpy arrays (see ``torch_io.to_torch``)."""
   return {k: to_torch(np.asarray(var.get_value())) for k, (var, _, to_torch) in _table(model).items()}
+
+
+def torch_shapes(model: nnx.Module) -> dict[str, tuple[int, ...]]:
+  """The twin's state-dict keys of ``model`` with their torch shapes, in its order."""
+  return {k: np.shape(to_torch(np.empty(var.get_value().shape, var.get_value().dtype)))
+          for k, (var, _, to_torch) in _table(model).items()}

@@ -1,38 +1,96 @@
-"""Reading PyTorch checkpoints safely.
+"""Reading the PyTorch checkpoints people have, safely, as ``{name: numpy array}``.
 
-Always ``torch.load(..., weights_only=True)``: a pickle that would run code is
-refused, never executed.
+What a file may be, and what ``read_state_dict`` does with it:
+
+* ``.pth`` / ``.pt`` in torch's zip format or its legacy (pre-1.6) format, tensors
+  saved on the CPU or on CUDA: always ``torch.load(..., weights_only=True,
+  map_location="cpu")``. A pickle that would run code (a whole pickled
+  ``nn.Module``, say) is refused, never executed, with how to re-save it.
+* ``.safetensors``: read without pickle (and without torch), any dtype.
+* A state dict wrapped in a training checkpoint (``{'state_dict': ..., 'epoch': ...}``,
+  ``{'params': ...}``, ``{'model': ...}``, ``{'net': ...}``): when exactly one entry is
+  a non-empty dict of tensors it is taken, and a log line says which; otherwise the
+  error lists the entries. ``key`` names one explicitly (nested with '/').
+* Keys saved through a wrapper: when *every* key starts with ``module.``
+  (``nn.DataParallel``, DDP) or ``_orig_mod.`` (``torch.compile``), the prefix is
+  removed (repeatedly, for a compiled model in DataParallel) and a log line says so.
+
+Then the caller's rename rules (``apply_renames``), and strict matching
+(``mapping.torch_to_nnx``). The returned ``StateDict`` keeps torch's per-module
+version numbers (``_metadata``), which decide whether a BatchNorm may lack its
+``num_batches_tracked`` counter (saved before torch 0.4.1; see ``mapping``).
 """
+import logging
 import os
 import pickle
+import re
+from pathlib import Path
 
 import numpy as np
-import torch
+
+_log = logging.getLogger(__name__)
+
+TORCH_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors")
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")
+
+RenameRules = list[tuple[str, str]] | tuple[tuple[str, str], ...]
 
 
 class CheckpointError(ValueError):
   """A file that cannot be read as a checkpoint."""
 
 
-def load_torch_state_dict(path: str | os.PathLike, key: str | None = None) -> dict[str, np.ndarray]:
-  """Loads a ``.pth`` state dict as ``{name: numpy array}``.
+class StateDict(dict):
+  """``{key: numpy array}`` plus ``versions``: torch's ``_metadata`` version of each module
+  prefix that had one (``{'model.3': 2, ...}``); empty for files that carry none."""
 
-  Args:
-    path: the file written by ``torch.save``.
-    key: when the file holds a dict wrapping the state dict (``{'state_dict': ...}``,
-      ``{'Net': ...}``), the entry to take. Nested keys are separated by '/'.
-  """
-  path = os.fspath(path)
-  if not os.path.isfile(path):
-    raise CheckpointError(f"checkpoint not found: {path}")
+  def __init__(self, items=(), versions: dict[str, int] | None = None):
+    super().__init__(items)
+    self.versions = dict(versions or {})
+
+
+def is_torch_file(path: str | os.PathLike) -> bool:
+  """A checkpoint file (by suffix) rather than a jaxrestore model directory or workdir."""
+  return Path(path).suffix.lower() in TORCH_SUFFIXES
+
+
+def _torch_load(path: str):
+  import torch  # pylint: disable=g-import-not-at-top  (only .pth files need torch)
+
   try:
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+    return torch.load(path, map_location="cpu", weights_only=True)
   except pickle.UnpicklingError as e:
+    found = re.search(r"GLOBAL ([\w.]+)", str(e))
+    what = f"the Python object {found.group(1)}" if found else "arbitrary Python objects"
     raise CheckpointError(
-        f"{path}: refused to load: it is not a plain tensor checkpoint (loading it would need "
-        f"arbitrary pickled objects, which weights_only=True forbids). Details: {e}") from None
+        f"{path}: refused to load: the file pickles {what}, not only tensors (a whole "
+        f"model saved with torch.save(model, ...)?), and unpickling it could run code. Its "
+        f"owner can re-save the weights alone: torch.save(model.state_dict(), 'weights.pth')"
+    ) from None
   except Exception as e:  # torch.load raises many types (IndexError, RuntimeError, ...)
     raise CheckpointError(f"{path}: not a PyTorch checkpoint ({type(e).__name__}: {e})") from None
+
+
+def _safetensors_load(path: str) -> dict[str, np.ndarray]:
+  from safetensors import SafetensorError  # pylint: disable=g-import-not-at-top
+  from safetensors.flax import load_file  # jax arrays: bfloat16 too, which numpy lacks
+
+  try:
+    return {k: np.asarray(v) for k, v in load_file(path).items()}
+  except (SafetensorError, OSError, ValueError) as e:
+    raise CheckpointError(f"{path}: not a safetensors file ({e})") from None
+
+
+def _is_tensor(v) -> bool:
+  return isinstance(v, np.ndarray) or type(v).__name__ == "Tensor"
+
+
+def _is_state_dict(obj) -> bool:
+  return isinstance(obj, dict) and bool(obj) and all(_is_tensor(v) for v in obj.values())
+
+
+def _select(obj, path: str, key: str | None):
+  """The state dict inside ``obj``: ``key`` ('a/b'), ``obj`` itself, or its one candidate."""
   for part in (key.split("/") if key else []):
     if not isinstance(obj, dict) or part not in obj:
       keys = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
@@ -40,16 +98,129 @@ def load_torch_state_dict(path: str | os.PathLike, key: str | None = None) -> di
     obj = obj[part]
   if not isinstance(obj, dict) or not obj:
     raise CheckpointError(f"{path}: expected a non-empty state dict, got {type(obj).__name__}")
-  bad = [k for k, v in obj.items() if not isinstance(v, torch.Tensor)]
+  if _is_state_dict(obj) or key:
+    return obj
+  candidates = [k for k, v in obj.items() if _is_state_dict(v)]
+  if len(candidates) == 1:
+    _log.warning("%s: using its entry %r as the state dict (the others: %s)", path,
+                 candidates[0], sorted(str(k) for k in obj if k != candidates[0]))
+    return obj[candidates[0]]
+  listing = {str(k): (f"dict of {len(v)}" if isinstance(v, dict) else type(v).__name__)
+             for k, v in obj.items()}
+  which = (f"{len(candidates)} entries are state dicts ({candidates})" if candidates
+           else "no entry is a dict of tensors")
+  raise CheckpointError(f"{path}: the file wraps its weights and {which}; entries: {listing}. "
+                        f"Choose one with the checkpoint key (e.g. key='{(candidates or ['state_dict'])[0]}')")
+
+
+def strip_wrapper_prefixes(state: StateDict, where: str = "state dict") -> StateDict:
+  """Removes ``module.`` / ``_orig_mod.`` while every key starts with it."""
+  while True:
+    prefix = next((p for p in WRAPPER_PREFIXES if all(k.startswith(p) for k in state)), None)
+    if prefix is None:
+      return state
+    _log.warning("%s: every key starts with %r (saved through %s); removed it", where, prefix,
+                 "nn.DataParallel / DDP" if prefix == "module." else "torch.compile")
+    state = StateDict({k[len(prefix):]: v for k, v in state.items()},
+                      {m[len(prefix):]: v for m, v in state.versions.items()
+                       if m.startswith(prefix)})
+
+
+def apply_renames(state: StateDict, rules: RenameRules) -> StateDict:
+  """Applies ``re.sub(pattern, replacement, key)`` for each rule in order to every key.
+
+  Strict: a rule that changes no key, or two keys renamed to one name, is a
+  ``CheckpointError`` naming them. Module versions follow their keys.
+  """
+  if not rules:
+    return state
+  renamed, used = {}, [False] * len(rules)
+  for key in state:
+    new = key
+    for i, rule in enumerate(rules):
+      if len(rule) != 2:
+        raise CheckpointError(f"rename rule {rule!r} is not a (pattern, replacement) pair")
+      try:
+        changed = re.sub(rule[0], rule[1], new)
+      except re.error as e:
+        raise CheckpointError(f"rename rule {tuple(rule)!r}: {e}") from None
+      used[i] |= changed != new
+      new = changed
+    renamed[key] = new
+  unused = [tuple(r) for r, u in zip(rules, used) if not u]
+  if unused:
+    raise CheckpointError(f"rename rules {unused} match no key of the checkpoint (its keys "
+                          f"start {list(state)[:6]})")
+  by_new = {}
+  for old, new in renamed.items():
+    by_new.setdefault(new, []).append(old)
+  collisions = {new: olds for new, olds in by_new.items() if len(olds) > 1}
+  if collisions:
+    shown = {new: olds[:3] + ([f"... {len(olds) - 3} more"] if len(olds) > 3 else [])
+             for new, olds in list(collisions.items())[:5]}
+    raise CheckpointError(f"rename rules map several keys onto one name ({len(collisions)} "
+                          f"names), e.g. {shown}")
+  versions = {}
+  for module, version in state.versions.items():
+    for old, new in renamed.items():  # a module's prefix follows the keys under it
+      if old.startswith(module + ".") and new.endswith(old[len(module):]):
+        versions[new[:len(new) - len(old) + len(module)]] = version
+  return StateDict({renamed[k]: v for k, v in state.items()}, versions)
+
+
+def to_numpy_state(obj, where: str = "state dict") -> StateDict:
+  """A torch state dict (tensors, with ``_metadata``) or ``{name: array}`` as a StateDict."""
+  bad = [k for k, v in obj.items() if not _is_tensor(v)]
   if bad:
-    raise CheckpointError(
-        f"{path}: entries {bad[:5]} are not tensors; if the state dict is wrapped, pass key= "
-        f"one of {sorted(obj)[:10]}")
-  return {k: v.detach().cpu().numpy() for k, v in obj.items()}
+    raise CheckpointError(f"{where}: entries {bad[:5]} are not tensors; if the state dict is "
+                          f"wrapped, pass the checkpoint key, one of {sorted(obj)[:10]}")
+  versions = {m: int(meta["version"]) for m, meta in (getattr(obj, "_metadata", None) or {}).items()
+              if isinstance(meta, dict) and "version" in meta}
+  return StateDict({k: _as_numpy(v) for k, v in obj.items()}, versions)
 
 
-def to_torch(state: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+def _as_numpy(v) -> np.ndarray:
+  if isinstance(v, np.ndarray):
+    return v
+  v = v.detach().cpu()
+  if str(v.dtype) == "torch.bfloat16":  # numpy has no bfloat16: through float32, exactly
+    import ml_dtypes  # pylint: disable=g-import-not-at-top
+    return v.float().numpy().astype(ml_dtypes.bfloat16)
+  return v.numpy()
+
+
+def read_state_dict(path: str | os.PathLike, key: str | None = None,
+                    rename: RenameRules = ()) -> StateDict:
+  """The state dict of a checkpoint file, unwrapped, prefix-stripped and renamed."""
+  path = os.fspath(path)
+  if not os.path.isfile(path):
+    raise CheckpointError(f"checkpoint not found: {path}")
+  if path.lower().endswith(".safetensors"):
+    obj = _safetensors_load(path)
+  else:
+    obj = _torch_load(path)
+  state = to_numpy_state(_select(obj, path, key), path)
+  return apply_renames(strip_wrapper_prefixes(state, path), rename)
+
+
+def write_state_dict(path: str | os.PathLike, state: dict[str, np.ndarray]) -> Path:
+  """Writes a torch state dict as ``.safetensors`` (by suffix, no pickle) or ``torch.save``."""
+  path = Path(path)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  if path.suffix.lower() == ".safetensors":
+    from safetensors.numpy import save_file  # pylint: disable=g-import-not-at-top
+    save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(path),
+              metadata={"format": "pt"})
+  else:
+    import torch  # pylint: disable=g-import-not-at-top
+    torch.save(to_torch(state), path)
+  return path
+
+
+def to_torch(state: dict[str, np.ndarray]):
   """numpy state dict -> torch state dict (int32 counters widened to torch's int64)."""
+  import torch  # pylint: disable=g-import-not-at-top
+
   out = {}
   for k, v in state.items():
     t = torch.from_numpy(np.array(v, copy=True))

@@ -11,6 +11,7 @@ models with ``D`` batch-normalised layers have depth ``D + 2``.
 """
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -217,3 +218,42 @@ def _ece285_udncnn(**kw):
 @register("ece285_dudncnn")
 def _ece285_dudncnn(**kw):
   return _ece285(DUDnCNN, **kw)
+
+
+# --- BatchNorm folding --------------------------------------------------------------------
+
+
+@torch.no_grad()
+def merge_bn(net: DnCNN) -> DnCNN:
+  """A BN-free ``DnCNN`` (biased convs) computing ``net``'s eval-mode output.
+
+  Each eval-mode BN after a conv is folded into it: with ``s = gamma / sqrt(var + eps)``,
+  ``W' = W s`` (per output channel) and ``b' = (b - mean) s + beta`` (``b = 0`` for a
+  bias-free conv), computed in float64. The result has the layout of ``net``
+  (KAIR's BN-merged checkpoints: ``model.{0,2,...}``). Twin of
+  ``jaxrestore.porting.merge_bn``.
+  """
+  if not isinstance(net, DnCNN):
+    raise TypeError(f"merge_bn folds the BN of a DnCNN, got {type(net).__name__}")
+  if net.layout == "kair":
+    convs = [m for m in net.model if isinstance(m, nn.Conv2d)]
+    bns = [m for m in net.model if isinstance(m, nn.BatchNorm2d)]
+  else:
+    convs, bns = list(net.conv), list(net.bn)
+  if not bns:
+    raise ValueError("this DnCNN has no BatchNorm to merge")
+  merged = DnCNN(depth=len(convs), features=convs[0].out_channels,
+                 in_channels=convs[0].in_channels, out_channels=convs[-1].out_channels,
+                 use_bn=False, use_bias=True, residual=net.residual, layout=net.layout)
+  targets = ([m for m in merged.model if isinstance(m, nn.Conv2d)] if net.layout == "kair"
+             else list(merged.conv))
+  for i, (conv, target) in enumerate(zip(convs, targets)):
+    w = conv.weight.double()
+    b = conv.bias.double() if conv.bias is not None else torch.zeros(w.shape[0], dtype=w.dtype)
+    if 1 <= i <= len(bns):
+      bn = bns[i - 1]
+      s = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+      w, b = w * s[:, None, None, None], (b - bn.running_mean.double()) * s + bn.bias.double()
+    target.weight.copy_(w.float())
+    target.bias.copy_(b.float())
+  return merged.eval()
