@@ -15,6 +15,12 @@ def base_config() -> ml_collections.ConfigDict:
   c.checkpoint_every = 500
   c.keep_checkpoints = 3
   c.num_devices = 0  # 0: all local devices; the batch is split over them
+  # Start a new run from these weights (fresh optimiser; ignored when resuming): a torch
+  # file (.pth / .safetensors of config.model, with the key and rename rules of porting),
+  # a jaxrestore model directory or another training workdir (its best checkpoint).
+  c.init_checkpoint = ""
+  c.init_checkpoint_key = ""
+  c.init_checkpoint_rename = ()  # ((regex, replacement), ...)
 
   c.data = ml_collections.ConfigDict()
   # {"kind": "skimage", "config": "gray"|"rgb"} or {"kind": "folder", "path": ..., "subdirs": {...}}

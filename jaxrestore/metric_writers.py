@@ -1,6 +1,7 @@
 """Metrics to ``metrics.jsonl`` and TensorBoard event files (tensorboardX)."""
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,8 @@ from tensorboardX import SummaryWriter
 
 
 class MetricWriter:
-  """Appends ``{"step": s, **scalars}`` lines to metrics.jsonl and TensorBoard scalars.
+  """Appends ``{"step": s, "time": unix seconds, **scalars}`` lines to metrics.jsonl and
+  TensorBoard scalars.
 
   ``enabled=False`` (processes other than 0) makes every call a no-op.
   """
@@ -23,7 +25,8 @@ class MetricWriter:
     if not self.enabled:
       return
     scalars = {f"{prefix}{k}": float(np.asarray(v)) for k, v in scalars.items()}
-    self._jsonl.write(json.dumps({"step": int(step), **scalars}) + "\n")
+    self._jsonl.write(json.dumps({"step": int(step), "time": round(time.time(), 3), **scalars})
+                      + "\n")
     for k, v in scalars.items():
       self._tb.add_scalar(k, v, int(step))
 

@@ -98,14 +98,53 @@ def make_apply(eval_graphdef: nnx.GraphDef, size_multiple: int = 1):
   return lambda state, x: evaluate.pad_to_multiple(lambda y: apply(state, y), size_multiple)(x)
 
 
+class WeightsMismatchError(ValueError):
+  """Weights of a model that is not the one being trained."""
+
+
+def _dotted(path) -> str:
+  """'conv.0.kernel' for a pytree key path (without nnx's trailing '.value')."""
+  parts = [str(getattr(p, "key", getattr(p, "idx", getattr(p, "name", p)))) for p in path]
+  return ".".join(parts[:-1] if parts and parts[-1] == "value" else parts)
+
+
+def with_model_weights(state: TrainState, model: nnx.Module,
+                       tx: optax.GradientTransformation) -> TrainState:
+  """``state`` holding ``model``'s parameters and other variables (BatchNorm statistics)
+  and a fresh optimiser state for them; ``model`` must have the same variables, shapes
+  included, as the one ``state`` was made from."""
+  _, params, rest = nnx.split(model, nnx.Param, ...)
+  for name, ours, theirs in (("parameters", state.params, params), ("variables", state.rest, rest)):
+    flat_ours = dict(jax.tree_util.tree_flatten_with_path(ours)[0])
+    flat_theirs = dict(jax.tree_util.tree_flatten_with_path(theirs)[0])
+    if flat_ours.keys() != flat_theirs.keys():
+      fmt = lambda ks: sorted(_dotted(k) for k in ks)[:5]  # noqa: E731
+      raise WeightsMismatchError(
+          f"the initial weights do not fit the model ({name}): missing "
+          f"{fmt(flat_ours.keys() - flat_theirs.keys())}, unexpected "
+          f"{fmt(flat_theirs.keys() - flat_ours.keys())}")
+    for k, leaf in flat_ours.items():
+      if jnp.shape(flat_theirs[k]) != jnp.shape(leaf):
+        raise WeightsMismatchError(
+            f"the initial weights do not fit the model: {_dotted(k)} has shape "
+            f"{jnp.shape(flat_theirs[k])}, the model expects {jnp.shape(leaf)}")
+  cast = lambda new, old: jnp.asarray(new, old.dtype)  # noqa: E731
+  params = jax.tree.map(cast, params, state.params)
+  return state.replace(params=params, rest=jax.tree.map(cast, rest, state.rest),
+                       opt_state=tx.init(params))
+
+
 @dataclasses.dataclass(frozen=True)
 class Setup:
   """What the loop trains: ``state`` (a pytree, checkpointed whole), the jitted
-  ``train_step(state, batch) -> (state, metrics)`` and ``apply(state, x)``, the
-  eval-mode model output used by the task's evaluation."""
+  ``train_step(state, batch) -> (state, metrics)``, ``apply(state, x)``, the
+  eval-mode model output used by the task's evaluation, and
+  ``load_weights(state, model) -> state``, which starts the trained model (the
+  generator of a GAN) from ``model``'s weights (``config.init_checkpoint``)."""
   state: Any
   train_step: Callable
   apply: Callable
+  load_weights: Callable
 
 
 def single_model_setup(model: nnx.Module, tx: optax.GradientTransformation, loss_fn: LossFn,
@@ -113,4 +152,5 @@ def single_model_setup(model: nnx.Module, tx: optax.GradientTransformation, loss
   """One model, one optimiser: the setup of every task but the GAN."""
   graphdef, eval_graphdef, state = create_train_state(model, tx, seed)
   return Setup(state, make_train_step(graphdef, tx, loss_fn),
-               make_apply(eval_graphdef, getattr(model, "size_multiple", 1)))
+               make_apply(eval_graphdef, getattr(model, "size_multiple", 1)),
+               lambda state, init: with_model_weights(state, init, tx))

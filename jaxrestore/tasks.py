@@ -156,7 +156,9 @@ def _derain_setup(config) -> steps.Setup:
   return steps.Setup(state,
                      gan.make_gan_train_step(g_graphdef, d_graphdef, g_tx, d_tx, d_loss_fn,
                                              g_loss_fn),
-                     gan.make_apply(g_eval_graphdef, getattr(generator, "size_multiple", 1)))
+                     gan.make_apply(g_eval_graphdef, getattr(generator, "size_multiple", 1)),
+                     lambda state, init: state.replace(
+                         g=steps.with_model_weights(state.g, init, g_tx)))
 
 
 def luma_uint8(rgb_u8: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import distributed, tasks
+from jaxrestore import distributed, porting, steps, tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
@@ -137,6 +137,14 @@ def build_data(config):
   return ds, val_src
 
 
+def initial_model(config: ml_collections.ConfigDict):
+  """The model ``config.init_checkpoint`` holds (see config_defaults)."""
+  return porting.load_checkpoint(
+      config.init_checkpoint, config.model, config.model_kwargs.to_dict(),
+      key=config.init_checkpoint_key or None, seed=config.seed,
+      rename=[tuple(r) for r in config.init_checkpoint_rename])
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.PathLike):
   """Trains ``config`` in ``workdir``, resuming from its latest checkpoint if any.
 
@@ -154,9 +162,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   setup = tasks.get(config.task).make_setup(config)
   state, train_step, apply = setup.state, setup.train_step, setup.apply
 
+  latest, best = _checkpoint_managers(workdir, config)
+  if config.init_checkpoint and latest.latest_step() is None:  # resuming always wins
+    try:
+      state = setup.load_weights(state, initial_model(config))
+    except steps.WeightsMismatchError as e:
+      raise TrainingError(f"init_checkpoint {config.init_checkpoint}: {e}") from None
+    print(f"initialised {config.model} from {config.init_checkpoint}", flush=True)
   state = jax.device_put(state, replicated)  # also the sharding a checkpoint is restored into
   it = iter(ds)
-  latest, best = _checkpoint_managers(workdir, config)
   start = 0
   if latest.latest_step() is not None:
     start = latest.latest_step()
