@@ -286,3 +286,19 @@ def test_port_cli_inspects_renames_and_merges(tmp_path):
   x = _x()
   np.testing.assert_allclose(_torch_out(twin.eval(), x), _torch_out(net, x), rtol=1e-5,
                              atol=1e-5)
+
+
+def test_rename_rules_for_a_jaxrestore_checkpoint_are_an_error(tmp_path):
+  model = jm.create("kair_dncnn17_merged", rngs=nnx.Rngs(0))
+  path = checkpoints.save_model(tmp_path / "m", model, "kair_dncnn17_merged")
+  with pytest.raises(CheckpointError, match="apply to torch files only"):
+    porting.load_checkpoint(path, rename=RULE)
+
+
+def test_parameters_saved_as_a_dict_are_tensors_too(tmp_path):
+  net = tm.create("kair_dncnn17_merged")
+  path = tmp_path / "params.pth"
+  torch.save(dict(net.named_parameters()), path)  # nn.Parameter values, not plain tensors
+  model = porting.load_checkpoint(path, "kair_dncnn17_merged")
+  x = _x()
+  np.testing.assert_allclose(_jax_out(model, x), _torch_out(net.eval(), x), rtol=1e-5, atol=1e-5)

@@ -58,6 +58,10 @@ def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | No
   file's known extras are dropped first where the model registers an adapter
   (torchvision VGG16's ``classifier.*``); porting is strict after that.
   """
+  own = checkpoints.is_model_dir(path) or checkpoints.is_workdir(path)
+  if own and (key or rename):
+    raise CheckpointError(f"{path} is a jaxrestore checkpoint: the checkpoint key and rename "
+                          "rules apply to torch files only")
   if checkpoints.is_model_dir(path):
     return checkpoints.load_model(path, seed=seed)[0]
   if checkpoints.is_workdir(path):

@@ -24,6 +24,7 @@ import logging
 import os
 import pickle
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,8 @@ def _safetensors_load(path: str) -> dict[str, np.ndarray]:
 
 
 def _is_tensor(v) -> bool:
-  return isinstance(v, np.ndarray) or type(v).__name__ == "Tensor"
+  torch = sys.modules.get("torch")  # a torch tensor means torch is imported already
+  return isinstance(v, np.ndarray) or (torch is not None and isinstance(v, torch.Tensor))
 
 
 def _is_state_dict(obj) -> bool:
