@@ -31,6 +31,8 @@ import jax
 import ml_collections
 from jax.experimental import multihost_utils
 
+from jaxrestore import process_lifetime
+
 
 def initialize(cfg: ml_collections.ConfigDict) -> bool:
   """Starts ``jax.distributed`` if ``cfg`` (``config.distributed``) or the environment
@@ -127,8 +129,11 @@ def launch_local(command: list[str], num_processes: int, cpu_devices: int = 0,
 
   Each copy gets its process id and the coordinator's address in its environment
   (``process_env``), and its output lines are written to ``out`` (stdout) prefixed
-  ``[p<id>] ``. When a process fails, the others are stopped. Returns 0 when all
+  ``[p<id>] ``, after a line ``[launch] p<id>: pid <pid>`` (the process and its
+  process group). When a process fails, the others are stopped. Returns 0 when all
   succeed, else the first failure's exit code (128 + signal for a signal).
+  The processes are killed if the launcher dies, even by SIGKILL
+  (``process_lifetime.die_with_parent``; this thread waits for them).
   """
   out = out or sys.stdout
   port = port or free_port()
@@ -138,7 +143,9 @@ def launch_local(command: list[str], num_processes: int, cpu_devices: int = 0,
       procs.append(subprocess.Popen(
           command, env=process_env(i, num_processes, port, cpu_devices),
           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-          start_new_session=True))
+          start_new_session=True, preexec_fn=process_lifetime.die_with_parent()))
+      out.write(f"[launch] p{i}: pid {procs[-1].pid}\n")
+      out.flush()
       threads.append(threading.Thread(target=_stream, args=(procs[-1], f"[p{i}] ", out),
                                       daemon=True))
       threads[-1].start()

@@ -2,10 +2,12 @@
 
 The same scripts/train.py as a single process, started by scripts/launch_local.py:
 2 x 2 devices give the parameters of 1 x 4, and a 2-process run stopped after a
-checkpoint and resumed ends where an uninterrupted one does.
+checkpoint and resumed ends where an uninterrupted one does. The launcher's processes
+never outlive it: stopped when one fails, killed with it when it is killed.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
+import processes
 from jaxrestore.data import datasets, pipeline
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,6 +30,11 @@ def _launch(num_processes, cpu_devices, *command, timeout=TIMEOUT, env=None):
       [sys.executable, str(REPO / "scripts" / "launch_local.py"),
        f"--num_processes={num_processes}", f"--cpu_devices={cpu_devices}", "--", *command],
       check=False, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def _pids(launcher_output: str) -> list[int]:
+  """The pids the launcher reports (each also its process's group)."""
+  return [int(pid) for pid in re.findall(r"^\[launch\] p\d+: pid (\d+)$", launcher_output, re.M)]
 
 
 def _train(num_processes, cpu_devices, workdir, cache, num_steps):
@@ -121,3 +129,24 @@ def test_one_failing_process_stops_all():
   assert "[p1] AssertionError: process 1 fails" in out.stdout
   assert "stopped all 2" in out.stdout
   assert time.time() - start < 60  # not JAX's 5-minute shutdown barrier
+  pids = _pids(out.stdout)
+  assert len(pids) == 2
+  left = {pid: processes.left_after(pid) for pid in pids}
+  assert not any(left.values()), left
+
+
+def test_killed_launcher_takes_its_processes_with_it():
+  """SIGKILL of the launcher (no cleanup runs in it): its processes die with it."""
+  script = "import time; print('started', flush=True); time.sleep(60)"
+  with subprocess.Popen(
+      [sys.executable, str(REPO / "scripts" / "launch_local.py"), "--num_processes=2", "--",
+       sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as launcher:
+    lines = []
+    while sum("] started" in line for line in lines) < 2:
+      lines.append(launcher.stdout.readline())
+      assert lines[-1], "the launcher ended before its processes started: " + "".join(lines)
+    launcher.kill()
+  pids = _pids("".join(lines))
+  assert len(pids) == 2
+  left = {pid: processes.left_after(pid) for pid in pids}
+  assert not any(left.values()), left

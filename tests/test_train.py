@@ -1,4 +1,5 @@
-"""Training loop: artefacts, resume, NaN handling, bad workdirs, optimisers."""
+"""Training loop: artefacts, resume, NaN handling, bad workdirs, optimisers; no process of
+a run outlives it (normal exit, SIGKILL, SIGTERM, SIGINT)."""
 import json
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import orbax.checkpoint as ocp
 import pytest
 import torch
 
+import processes
 from jaxrestore import optim, steps, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,22 +84,68 @@ def _train_cmd(workdir, cache, *extra):
           *extra]
 
 
+def _has_data_worker(pgid):
+  return any("multiprocessing.spawn" in cmd for cmd in processes.in_group(pgid).values())
+
+
 def test_resume_after_sigkill_is_bit_identical(tmp_path, data_cache):
+  """Also: the killed run's data worker (and every other process of it) ends by itself,
+  as after a normal exit."""
   straight, killed = tmp_path / "straight", tmp_path / "killed"
-  subprocess.run(_train_cmd(straight, data_cache), check=True, capture_output=True)
+  run = subprocess.Popen(_train_cmd(straight, data_cache), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+  assert run.wait() == 0
+  assert not processes.left_after(run.pid)
   proc = subprocess.Popen(_train_cmd(killed, data_cache), stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
-  deadline = time.time() + 300
-  while not (killed / "checkpoints" / "30").is_dir():
-    assert proc.poll() is None and time.time() < deadline, "run ended before its checkpoint"
-    time.sleep(0.01)
-  proc.send_signal(signal.SIGKILL)
-  proc.wait()
+                          stderr=subprocess.DEVNULL, start_new_session=True)
+  try:
+    deadline = time.time() + 300
+    while not (killed / "checkpoints" / "30").is_dir():
+      assert proc.poll() is None and time.time() < deadline, "run ended before its checkpoint"
+      time.sleep(0.01)
+    assert _has_data_worker(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+  finally:
+    left = processes.left_after(proc.pid)
+  assert not left
   assert not (killed / "checkpoints" / "60").exists(), "killed too late to test resuming"
   subprocess.run(_train_cmd(killed, data_cache), check=True, capture_output=True)
   a, b = _params(straight, 60), _params(killed, 60)
   for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
     np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_run_stopped_by_a_signal_leaves_no_process(tmp_path, data_cache, sig):
+  """SIGTERM or SIGINT (to the training process alone, not its group as Ctrl-C would)
+  during training: the run ends, and its data worker with it.
+
+  A SIGINT can be lost: Python ignores a KeyboardInterrupt raised inside a destructor
+  (printed as "Exception ignored in ... __del__", e.g. grain's SharedMemoryArray's,
+  about one run in 30 here), so it is repeated, as a user presses Ctrl-C again.
+  """
+  proc = subprocess.Popen(_train_cmd(tmp_path, data_cache, "--config.num_steps=100000"),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          start_new_session=True)
+  try:
+    deadline = time.time() + 300
+    metrics = tmp_path / "metrics.jsonl"
+    while not (metrics.is_file() and metrics.read_text()):  # step 10's line
+      assert proc.poll() is None and time.time() < deadline, "run ended before training"
+      time.sleep(0.01)
+    assert _has_data_worker(proc.pid)
+    for _ in range(6 if sig == signal.SIGINT else 1):
+      proc.send_signal(sig)
+      try:
+        proc.wait(timeout=10)
+        break
+      except subprocess.TimeoutExpired:
+        pass
+    assert proc.returncode == -sig
+  finally:
+    left = processes.left_after(proc.pid)
+  assert not left
 
 
 @pytest.mark.parametrize("momentum,dampening,nesterov,wd", [

@@ -3,7 +3,7 @@
 Runs ``num_processes`` copies of a training command on this machine as one
 multi-process JAX job (coordinator on 127.0.0.1, a free port), their output
 prefixed ``[p0] ``, ``[p1] ``, ...; if one fails the others are stopped and its
-exit code is returned.
+exit code is returned. If the launcher dies, by any signal, they die with it.
 """
 import sys
 

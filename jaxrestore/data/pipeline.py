@@ -11,6 +11,10 @@ process ``i``'s contiguous block of rows of every global batch, reading only the
 records of that block. The global batch (the blocks in process order) is the
 single-process batch, for any number of processes.
 
+Worker processes (``num_workers > 0``) end by themselves when the training process
+dies, even by SIGKILL (``process_lifetime.exit_with_parent``); grain's own workers
+would outlive it.
+
 Modes (what a sample holds, all float32 HWC in [0, 1] before noise):
 
 * ``denoise``: ``input`` = clean + noise, ``target`` = clean.
@@ -25,6 +29,7 @@ import grain
 from absl import flags
 import numpy as np
 
+from jaxrestore import process_lifetime
 from jaxrestore.data import datasets, images
 
 
@@ -136,5 +141,12 @@ def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: in
   if num_workers > 0:
     if not flags.FLAGS.is_parsed():  # grain's workers read absl flags; outside app.run
       flags.FLAGS.mark_as_parsed()
-    ids = ids.mp_prefetch(grain.MultiprocessingOptions(num_workers=num_workers))
+    ids = ids.mp_prefetch(grain.MultiprocessingOptions(num_workers=num_workers),
+                          worker_init_fn=_init_worker)
   return ids
+
+
+def _init_worker(worker_index: int, worker_count: int):
+  """grain's ``worker_init_fn``: the worker exits when the process iterating dies."""
+  del worker_index, worker_count
+  process_lifetime.exit_with_parent()
