@@ -16,9 +16,11 @@ halved at 60% and 85% of the steps), since this only moves a trained model from
 sigma 25 to 50. Validation: Set12 at sigma 50 (standard protocol: noise from
 ``np.random.seed(0)`` per image, uint8 PSNR).
 
-Measured on 2 CPU cores: see the closing note of the porting issue (Set12 / BSD68
-PSNR of the sigma=25 checkpoint as is, and after fine-tuning, against KAIR's
-published sigma=50 numbers 27.18 / 26.23 dB).
+Measured on 2 CPU cores (about 5 s/step, 46 min with the validations): Set12 at
+sigma 50 rises from 17.14 dB (the sigma=25 checkpoint as is) to 26.18 after 50
+steps, 26.98 after 300 and 27.06 after 500; BSD68 from 17.27 to 26.14 dB. KAIR's
+published sigma=50 DnCNN: 27.18 / 26.23 dB. The exported .pth gives the same PSNR
+in torch_ref, per image within 3e-5 dB.
 """
 from jaxrestore.config_defaults import base_config
 

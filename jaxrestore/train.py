@@ -142,7 +142,7 @@ def initial_model(config: ml_collections.ConfigDict):
   return porting.load_checkpoint(
       config.init_checkpoint, config.model, config.model_kwargs.to_dict(),
       key=config.init_checkpoint_key or None, seed=config.seed,
-      rename=[tuple(r) for r in config.init_checkpoint_rename])
+      rename=tuple(config.init_checkpoint_rename))
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.PathLike):
@@ -163,12 +163,16 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   state, train_step, apply = setup.state, setup.train_step, setup.apply
 
   latest, best = _checkpoint_managers(workdir, config)
-  if config.init_checkpoint and latest.latest_step() is None:  # resuming always wins
-    try:
+  if config.init_checkpoint and latest.latest_step() is None:
+    try:  # every process reads the file: it must be readable by all (shared storage)
       state = setup.load_weights(state, initial_model(config))
-    except steps.WeightsMismatchError as e:
+    except (steps.WeightsMismatchError, porting.PortingError, porting.CheckpointError,
+            FileNotFoundError) as e:
       raise TrainingError(f"init_checkpoint {config.init_checkpoint}: {e}") from None
-    print(f"initialised {config.model} from {config.init_checkpoint}", flush=True)
+    if jax.process_index() == 0:
+      print(f"initialised {config.model} from {config.init_checkpoint}", flush=True)
+  elif config.init_checkpoint and jax.process_index() == 0:  # resuming always wins
+    print(f"init_checkpoint ignored: resuming from {workdir / 'checkpoints'}", flush=True)
   state = jax.device_put(state, replicated)  # also the sharding a checkpoint is restored into
   it = iter(ds)
   start = 0

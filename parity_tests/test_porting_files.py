@@ -302,3 +302,94 @@ def test_parameters_saved_as_a_dict_are_tensors_too(tmp_path):
   model = porting.load_checkpoint(path, "kair_dncnn17_merged")
   x = _x()
   np.testing.assert_allclose(_jax_out(model, x), _torch_out(net.eval(), x), rtol=1e-5, atol=1e-5)
+
+
+def test_renumbering_rules_do_not_feed_each_other():
+  src = ["model.1.weight", "model.2.weight", "model.3.weight"]
+  dst = ["model.2.weight", "model.4.weight", "model.6.weight"]
+  rules = porting.suggest_renames(src, dst)
+  state = porting.apply_renames(porting.to_numpy_state(
+      {k: np.zeros(i + 1) for i, k in enumerate(src)}), rules)
+  assert list(state) == dst
+  assert [v.shape for v in state.values()] == [(1,), (2,), (3,)]
+
+
+def test_inspect_extends_the_users_rules(tmp_path):
+  net = tm.create("dncnn", depth=4, use_bn=False)
+  sd = {("net." if i < 2 else "tail.") + k[len("model."):]: v
+        for i, (k, v) in enumerate(net.state_dict().items())}
+  torch.save(sd, tmp_path / "two.pth")
+  given = [(r"^net\.", "model.")]
+  report = porting.inspect_checkpoint(tmp_path / "two.pth", "dncnn", {"depth": 4, "use_bn": False},
+                                      rename=given)
+  flag = report.splitlines()[-1].strip()
+  rules = eval(flag[len('--config.checkpoint_rename="'):-1])  # the literal it prints
+  assert rules[0] == given[0] and len(rules) > 1
+  model = porting.load_torch(jm.create("dncnn", depth=4, use_bn=False, rngs=nnx.Rngs(0)),
+                             tmp_path / "two.pth", rename=rules)
+  x = _x()
+  np.testing.assert_allclose(_jax_out(model, x), _torch_out(net.eval(), x), rtol=1e-5, atol=1e-5)
+
+
+def test_rules_must_be_pairs_of_strings():
+  sd = {"a.weight": torch.zeros(1)}
+  with pytest.raises(CheckpointError, match=r"not a \(pattern, replacement\) pair.*\(\(pattern"):
+    porting.apply_renames(porting.to_numpy_state(sd), (r"^a\.", "b."))  # a pair, not a list
+
+
+def test_empty_state_dicts_are_errors(tmp_path):
+  with pytest.raises(CheckpointError, match="empty"):
+    porting.load_torch(jm.create("kair_dncnn17_merged", rngs=nnx.Rngs(0)), {})
+  torch.save({}, tmp_path / "empty.pth")
+  with pytest.raises(CheckpointError, match="non-empty state dict"):
+    porting.read_state_dict(tmp_path / "empty.pth")
+
+
+def test_in_memory_wrapped_dict_is_unwrapped_like_a_file():
+  net = tm.create("kair_dncnn17_merged")
+  wrapped = {"params": {"module." + k: v for k, v in net.state_dict().items()}, "step": 4}
+  x = _x()
+  for key in (None, "params"):
+    model = porting.load_torch(jm.create("kair_dncnn17_merged", rngs=nnx.Rngs(0)), wrapped,
+                               key=key)
+    np.testing.assert_allclose(_jax_out(model, x), _torch_out(net.eval(), x), rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_module_versions_survive_prefixes_and_renames(tmp_path):
+  """A modern file (BN version 2) lacking one counter stays an error after 'module.' is
+  removed and the names are renamed: the versions follow their modules."""
+  net = torch.nn.DataParallel(tm.create("dncnn", depth=4))
+  original = net.state_dict()
+  sd = type(original)((k.replace("module.model.", "module.dncnn."), v)
+                      for k, v in original.items())
+  sd._metadata = type(original._metadata)(
+      (k.replace("module.model", "module.dncnn"), v) for k, v in original._metadata.items())
+  del sd["module.dncnn.3.num_batches_tracked"]
+  torch.save(sd, tmp_path / "modern.pth")
+  with pytest.raises(PortingError, match=r"missing keys \['model.3.num_batches_tracked'\]"):
+    porting.load_checkpoint(tmp_path / "modern.pth", "dncnn", {"depth": 4}, rename=RULE)
+  assert porting.read_state_dict(tmp_path / "modern.pth", rename=RULE).versions["model.3"] == 2
+
+
+def test_missing_counter_keeps_the_models_own_value_as_torch():
+  net = _randomise_bn(tm.create("dncnn", depth=4))
+  sd = {k: v for k, v in _plain(net.state_dict()).items() if "num_batches_tracked" not in k}
+  twin = tm.create("dncnn", depth=4)
+  twin.model[3].num_batches_tracked.fill_(7)
+  twin.load_state_dict(sd)
+  model = jm.create("dncnn", depth=4, rngs=nnx.Rngs(0))
+  model.bn[0].num_batches_tracked[...] = 7
+  porting.load_torch(model, sd)
+  assert int(model.bn[0].num_batches_tracked[...]) == int(twin.model[3].num_batches_tracked) == 7
+  assert int(model.bn[1].num_batches_tracked[...]) == int(twin.model[6].num_batches_tracked) == 0
+
+
+def test_convert_with_merge_bn_names_the_merged_preset(tmp_path):
+  net = _randomise_bn(tm.create("kair_dncnn17"))
+  torch.save(net.state_dict(), tmp_path / "bn.pth")
+  out = porting.convert(tmp_path / "bn.pth", tmp_path / "merged", "kair_dncnn17", merge_bn=True)
+  model, name, kwargs = checkpoints.load_model(out)
+  assert (name, kwargs) == ("kair_dncnn17_merged", {})
+  x = _x()
+  np.testing.assert_allclose(_jax_out(model, x), _torch_out(net, x), rtol=1e-5, atol=1e-5)

@@ -88,3 +88,37 @@ def test_weights_of_another_model_are_refused(frozen_config, tmp_path):
     train.train_and_evaluate(frozen_config, tmp_path / "run")
   assert not (tmp_path / "run" / "checkpoints").exists() or not any(
       (tmp_path / "run" / "checkpoints").iterdir())
+
+
+def test_bn_statistics_come_from_the_file(frozen_config, tmp_path):
+  """BN momentum 0: training keeps the running statistics, so the checkpoint shows
+  where they started."""
+  kwargs = {"depth": 3, "features": 8, "bn_momentum": 0.0}
+  frozen_config.model_kwargs = dict(kwargs)
+  torch.manual_seed(3)
+  net = tm.create("dncnn", **kwargs)
+  net.model[3].running_mean.normal_()
+  net.model[3].running_var.uniform_(0.5, 2.0)
+  torch.save(net.state_dict(), tmp_path / "bn.pth")
+  frozen_config.init_checkpoint = str(tmp_path / "bn.pth")
+  state, _ = train.train_and_evaluate(frozen_config, tmp_path / "run")
+  bn = state.rest["bn"][0]
+  np.testing.assert_array_equal(np.asarray(bn["mean"][...]), net.model[3].running_mean.numpy())
+  np.testing.assert_array_equal(np.asarray(bn["var"][...]), net.model[3].running_var.numpy())
+
+
+@pytest.mark.filterwarnings("ignore:config.gan.vgg is empty")
+def test_gan_generator_starts_from_the_weights(tmp_path):
+  from jaxrestore import tasks
+  from jaxrestore.config_defaults import attentive_gan_config
+  c = attentive_gan_config()
+  c.model_kwargs.iterations = 1
+  c.data.crop = 16
+  setup = tasks.get("derain").make_setup(c)
+  generator = jm.create(c.model, rngs=nnx.Rngs(11), iterations=1)
+  state = setup.load_weights(setup.state, generator)
+  _, params, _ = nnx.split(generator, nnx.Param, ...)
+  for a, b in zip(jax.tree.leaves(state.g.params), jax.tree.leaves(params)):
+    np.testing.assert_array_equal(a, b)
+  for a, b in zip(jax.tree.leaves(state.d.params), jax.tree.leaves(setup.state.d.params)):
+    np.testing.assert_array_equal(a, b)  # the discriminator is untouched

@@ -27,6 +27,7 @@ def test_train_writes_everything_and_resume_is_a_no_op(tiny_config, tmp_path):
   assert 5 < summary["psnr"] < 60
   lines = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert [l["step"] for l in lines if "train/loss" in l] == [2, 3, 4, 6]
+  assert all(abs(l["time"] - time.time()) < 600 for l in lines)  # wall clock, for curves
   assert any("eval/psnr" in l for l in lines)
   assert json.loads((tmp_path / "config.json").read_text())["model"] == "dncnn"
   assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))

@@ -26,7 +26,7 @@ def main(argv):
   cfg = _CONFIG.value
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
-                                  rename=[tuple(r) for r in cfg.checkpoint_rename])
+                                  rename=tuple(cfg.checkpoint_rename))
   out = Path(cfg.output_dir)
   task = cfg.get("task", "denoise")
   if task in _PAIRED:

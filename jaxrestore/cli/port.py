@@ -21,7 +21,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   cfg = _CONFIG.value
-  rename = [tuple(r) for r in cfg.checkpoint_rename]
+  rename = tuple(cfg.checkpoint_rename)
   if cfg.inspect:
     print(porting.inspect_checkpoint(cfg.src, cfg.model, cfg.model_kwargs.to_dict(),
                                      key=cfg.checkpoint_key or None, rename=rename))

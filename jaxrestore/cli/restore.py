@@ -32,7 +32,7 @@ def main(argv):
   files = images.list_images(src) if src.is_dir() else [src]
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
-                                  rename=[tuple(r) for r in cfg.checkpoint_rename])
+                                  rename=tuple(cfg.checkpoint_rename))
   apply = evaluate.make_apply(model)
   if cfg.get("channel_order", "rgb") == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)

@@ -22,15 +22,16 @@ from jaxrestore.porting.dncnn import merge_bn, merged_spec
 from jaxrestore.porting.inspection import inspect, suggest_renames
 from jaxrestore.porting.mapping import PortingError, adapt_file_state, nnx_to_torch, torch_to_nnx
 from jaxrestore.porting.torch_io import (CheckpointError, RenameRules, StateDict, apply_renames,
-                                         is_torch_file, read_state_dict, strip_wrapper_prefixes,
+                                         is_torch_file, read_state_dict, select_state_dict,
+                                         strip_wrapper_prefixes,
                                          to_numpy_state, to_torch, write_state_dict)
 
 
 def _state(path_or_state, key: str | None, rename: RenameRules) -> StateDict:
   if isinstance(path_or_state, (str, os.PathLike)):
     return read_state_dict(path_or_state, key=key, rename=rename)
-  state = strip_wrapper_prefixes(to_numpy_state(path_or_state))
-  return apply_renames(state, rename)
+  state = to_numpy_state(select_state_dict(path_or_state, "state dict", key))
+  return apply_renames(strip_wrapper_prefixes(state), rename)
 
 
 def load_torch(model: nnx.Module, path_or_state, key: str | None = None,
@@ -75,7 +76,7 @@ def inspect_checkpoint(path, model_name: str, model_kwargs: dict | None = None,
                        key: str | None = None, rename: RenameRules = ()) -> str:
   """The report of ``inspection.inspect`` for a torch file and a registry model."""
   model = _create(path, model_name, model_kwargs, 0)
-  return inspect(model, adapt_file_state(model, read_state_dict(path, key=key, rename=rename)))
+  return inspect(model, adapt_file_state(model, read_state_dict(path, key=key)), rename)
 
 
 def convert(src, dst, model_name: str | None = None, model_kwargs: dict | None = None,

@@ -110,21 +110,22 @@ COUNTER = ".num_batches_tracked"
 
 
 def _with_legacy_counters(state: dict, table: dict) -> dict:
-  """Adds ``num_batches_tracked = 0`` for a BatchNorm saved before torch 0.4.1.
+  """Adds a BatchNorm's missing ``num_batches_tracked`` as torch does for files saved
+  before torch 0.4.1.
 
-  Exactly torch's rule (``torch/nn/modules/batchnorm.py``,
-  ``_NormBase._load_from_state_dict``: "at version 2: added num_batches_tracked
-  buffer; this should have a default value of 0"): the counter may be absent
-  when the module's ``_metadata`` version is missing or below 2. Any other
+  torch's rule (``torch/nn/modules/batchnorm.py``, ``_NormBase._load_from_state_dict``:
+  "at version 2: added num_batches_tracked buffer; this should have a default value
+  of 0"): when the module's ``_metadata`` version is missing or below 2, an absent
+  counter is taken from the module itself, 0 for a freshly built one. Any other
   missing key stays an error.
   """
   versions = getattr(state, "versions", {})
   filled = {}
-  for key in table:
+  for key, (var, _, to_torch) in table.items():
     module = key[:-len(COUNTER)]
     if (key.endswith(COUNTER) and key not in state and f"{module}.running_mean" in state
         and versions.get(module, 1) < 2):
-      filled[key] = np.zeros((), np.int64)
+      filled[key] = to_torch(np.asarray(var.get_value()))
   return {**state, **filled} if filled else state
 
 

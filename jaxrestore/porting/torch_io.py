@@ -73,13 +73,36 @@ def _torch_load(path: str):
 
 
 def _safetensors_load(path: str) -> dict[str, np.ndarray]:
-  from safetensors import SafetensorError  # pylint: disable=g-import-not-at-top
-  from safetensors.flax import load_file  # jax arrays: bfloat16 too, which numpy lacks
+  import ml_dtypes  # pylint: disable=g-import-not-at-top
+  from safetensors import SafetensorError, safe_open  # pylint: disable=g-import-not-at-top
 
+  extra = {"BF16": ml_dtypes.bfloat16, "F8_E4M3": ml_dtypes.float8_e4m3fn,
+           "F8_E5M2": ml_dtypes.float8_e5m2}  # dtypes numpy lacks, read as raw bytes
   try:
-    return {k: np.asarray(v) for k, v in load_file(path).items()}
+    out = {}
+    with safe_open(path, framework="numpy") as f:
+      for name in f.keys():
+        sl = f.get_slice(name)
+        dtype = sl.get_dtype()
+        if dtype in extra:
+          raw = np.frombuffer(_tensor_bytes(path, name), extra[dtype])
+          out[name] = raw.reshape(sl.get_shape())
+        else:
+          out[name] = f.get_tensor(name)
+    return out
   except (SafetensorError, OSError, ValueError) as e:
     raise CheckpointError(f"{path}: not a safetensors file ({e})") from None
+
+
+def _tensor_bytes(path: str, name: str) -> bytes:
+  """The raw little-endian bytes of one tensor (safetensors: 8-byte header size, JSON
+  header with byte offsets relative to the end of the header, then the data)."""
+  import json  # pylint: disable=g-import-not-at-top
+  with open(path, "rb") as f:
+    n = int.from_bytes(f.read(8), "little")
+    begin, end = json.loads(f.read(n))[name]["data_offsets"]
+    f.seek(8 + n + begin)
+    return f.read(end - begin)
 
 
 def _is_tensor(v) -> bool:
@@ -91,7 +114,7 @@ def _is_state_dict(obj) -> bool:
   return isinstance(obj, dict) and bool(obj) and all(_is_tensor(v) for v in obj.values())
 
 
-def _select(obj, path: str, key: str | None):
+def select_state_dict(obj, path: str, key: str | None):
   """The state dict inside ``obj``: ``key`` ('a/b'), ``obj`` itself, or its one candidate."""
   for part in (key.split("/") if key else []):
     if not isinstance(obj, dict) or part not in obj:
@@ -117,7 +140,7 @@ def _select(obj, path: str, key: str | None):
 
 def strip_wrapper_prefixes(state: StateDict, where: str = "state dict") -> StateDict:
   """Removes ``module.`` / ``_orig_mod.`` while every key starts with it."""
-  while True:
+  while state:
     prefix = next((p for p in WRAPPER_PREFIXES if all(k.startswith(p) for k in state)), None)
     if prefix is None:
       return state
@@ -126,6 +149,7 @@ def strip_wrapper_prefixes(state: StateDict, where: str = "state dict") -> State
     state = StateDict({k[len(prefix):]: v for k, v in state.items()},
                       {m[len(prefix):]: v for m, v in state.versions.items()
                        if m.startswith(prefix)})
+  return state
 
 
 def apply_renames(state: StateDict, rules: RenameRules) -> StateDict:
@@ -136,12 +160,15 @@ def apply_renames(state: StateDict, rules: RenameRules) -> StateDict:
   """
   if not rules:
     return state
+  for rule in rules:
+    if (isinstance(rule, str) or len(rule) != 2
+        or not all(isinstance(part, str) for part in rule)):
+      raise CheckpointError(f"rename rule {rule!r} is not a (pattern, replacement) pair of "
+                            "strings; rules are a list of pairs: ((pattern, replacement), ...)")
   renamed, used = {}, [False] * len(rules)
   for key in state:
     new = key
     for i, rule in enumerate(rules):
-      if len(rule) != 2:
-        raise CheckpointError(f"rename rule {rule!r} is not a (pattern, replacement) pair")
       try:
         changed = re.sub(rule[0], rule[1], new)
       except re.error as e:
@@ -151,7 +178,7 @@ def apply_renames(state: StateDict, rules: RenameRules) -> StateDict:
     renamed[key] = new
   unused = [tuple(r) for r, u in zip(rules, used) if not u]
   if unused:
-    raise CheckpointError(f"rename rules {unused} match no key of the checkpoint (its keys "
+    raise CheckpointError(f"rename rules {unused} change no key of the checkpoint (its keys "
                           f"start {list(state)[:6]})")
   by_new = {}
   for old, new in renamed.items():
@@ -163,21 +190,28 @@ def apply_renames(state: StateDict, rules: RenameRules) -> StateDict:
     raise CheckpointError(f"rename rules map several keys onto one name ({len(collisions)} "
                           f"names), e.g. {shown}")
   versions = {}
-  for module, version in state.versions.items():
-    for old, new in renamed.items():  # a module's prefix follows the keys under it
-      if old.startswith(module + ".") and new.endswith(old[len(module):]):
-        versions[new[:len(new) - len(old) + len(module)]] = version
+  for old, new in renamed.items():  # a module's version follows the keys it owns
+    old_module, _, old_leaf = old.rpartition(".")
+    new_module, _, new_leaf = new.rpartition(".")
+    if old_module in state.versions and old_leaf == new_leaf:
+      versions[new_module] = state.versions[old_module]
   return StateDict({renamed[k]: v for k, v in state.items()}, versions)
 
 
 def to_numpy_state(obj, where: str = "state dict") -> StateDict:
   """A torch state dict (tensors, with ``_metadata``) or ``{name: array}`` as a StateDict."""
+  if not obj:
+    raise CheckpointError(f"{where}: the state dict is empty")
   bad = [k for k, v in obj.items() if not _is_tensor(v)]
   if bad:
     raise CheckpointError(f"{where}: entries {bad[:5]} are not tensors; if the state dict is "
                           f"wrapped, pass the checkpoint key, one of {sorted(obj)[:10]}")
-  versions = {m: int(meta["version"]) for m, meta in (getattr(obj, "_metadata", None) or {}).items()
-              if isinstance(meta, dict) and "version" in meta}
+  if isinstance(obj, StateDict):
+    versions = obj.versions
+  else:  # torch's per-module metadata of a state_dict(), kept by torch.save
+    versions = {m: int(meta["version"])
+                for m, meta in (getattr(obj, "_metadata", None) or {}).items()
+                if isinstance(meta, dict) and "version" in meta}
   return StateDict({k: _as_numpy(v) for k, v in obj.items()}, versions)
 
 
@@ -201,7 +235,7 @@ def read_state_dict(path: str | os.PathLike, key: str | None = None,
     obj = _safetensors_load(path)
   else:
     obj = _torch_load(path)
-  state = to_numpy_state(_select(obj, path, key), path)
+  state = to_numpy_state(select_state_dict(obj, path, key), path)
   return apply_renames(strip_wrapper_prefixes(state, path), rename)
 
 
