@@ -393,3 +393,14 @@ def test_convert_with_merge_bn_names_the_merged_preset(tmp_path):
   assert (name, kwargs) == ("kair_dncnn17_merged", {})
   x = _x()
   np.testing.assert_allclose(_jax_out(model, x), _torch_out(net, x), rtol=1e-5, atol=1e-5)
+
+
+def test_bfloat16_safetensors_port_exactly(tmp_path):
+  net = tm.create("kair_dncnn17_merged").to(torch.bfloat16)
+  safetensors.torch.save_file(net.state_dict(), str(tmp_path / "bf16.safetensors"))
+  state = porting.read_state_dict(tmp_path / "bf16.safetensors")
+  model = porting.load_torch(jm.create("kair_dncnn17_merged", rngs=nnx.Rngs(0)), state)
+  back = porting.to_torch_state_dict(model)
+  for k, v in net.state_dict().items():
+    assert str(state[k].dtype) == "bfloat16"
+    assert torch.equal(back[k], v.float()), k
