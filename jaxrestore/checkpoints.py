@@ -18,10 +18,10 @@ import numpy as np
 import orbax.checkpoint as ocp
 from flax import nnx
 
-from jaxrestore import models
+from jaxrestore import errors, models
 
 
-class CheckpointFormatError(ValueError):
+class CheckpointFormatError(errors.UserError, ValueError):
   """A checkpoint that does not fit the model it names."""
 
 

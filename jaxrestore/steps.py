@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import optax
 from flax import nnx
 
-from jaxrestore import evaluate
+from jaxrestore import errors, evaluate
 
 
 @flax.struct.dataclass
@@ -98,7 +98,7 @@ def make_apply(eval_graphdef: nnx.GraphDef, size_multiple: int = 1):
   return lambda state, x: evaluate.pad_to_multiple(lambda y: apply(state, y), size_multiple)(x)
 
 
-class WeightsMismatchError(ValueError):
+class WeightsMismatchError(errors.UserError, ValueError):
   """Weights of a model that is not the one being trained."""
 
 

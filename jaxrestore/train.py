@@ -20,12 +20,12 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import distributed, porting, steps, tasks
+from jaxrestore import distributed, errors, porting, steps, tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
 
-class TrainingError(RuntimeError):
+class TrainingError(errors.UserError, RuntimeError):
   """Training cannot go on (non-finite loss, incompatible workdir, ...)."""
 
 

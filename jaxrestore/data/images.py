@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from jaxrestore import errors
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
-class ImageError(ValueError):
+class ImageError(errors.UserError, ValueError):
   """An image file that is missing, unreadable or of the wrong kind."""
 
 

@@ -10,10 +10,11 @@ from typing import Callable, Iterator
 import numpy as np
 from flax import nnx
 
+from jaxrestore import errors
 from jaxrestore.models.layers import BatchNorm2d, PReLU
 
 
-class PortingError(ValueError):
+class PortingError(errors.UserError, ValueError):
   """A state dict that does not fit the model."""
 
 

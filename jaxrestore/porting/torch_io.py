@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jaxrestore import errors
+
 _log = logging.getLogger(__name__)
 
 TORCH_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors")
@@ -37,7 +39,7 @@ WRAPPER_PREFIXES = ("module.", "_orig_mod.")
 RenameRules = list[tuple[str, str]] | tuple[tuple[str, str], ...]
 
 
-class CheckpointError(ValueError):
+class CheckpointError(errors.UserError, ValueError):
   """A file that cannot be read as a checkpoint."""
 
 
