@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from jaxrestore.bench import core, scaling
+from benchmarks import core, scaling
 
 ROOT = Path(__file__).resolve().parents[1]
 

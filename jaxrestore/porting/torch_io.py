@@ -57,9 +57,18 @@ def is_torch_file(path: str | os.PathLike) -> bool:
   return Path(path).suffix.lower() in TORCH_SUFFIXES
 
 
-def _torch_load(path: str):
-  import torch  # pylint: disable=g-import-not-at-top  (only .pth files need torch)
+def import_torch():
+  """torch, which only ``.pth`` / ``.pt`` files need; it comes with the ``[torch]`` extra."""
+  try:
+    import torch  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    raise CheckpointError("reading or writing .pth / .pt files needs PyTorch: "
+                          "pip install 'jaxrestore[torch]' (.safetensors files do not)") from None
+  return torch
 
+
+def _torch_load(path: str):
+  torch = import_torch()
   try:
     return torch.load(path, map_location="cpu", weights_only=True)
   except pickle.UnpicklingError as e:
@@ -250,14 +259,13 @@ def write_state_dict(path: str | os.PathLike, state: dict[str, np.ndarray]) -> P
     save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(path),
               metadata={"format": "pt"})
   else:
-    import torch  # pylint: disable=g-import-not-at-top
-    torch.save(to_torch(state), path)
+    import_torch().save(to_torch(state), path)
   return path
 
 
 def to_torch(state: dict[str, np.ndarray]):
   """numpy state dict -> torch state dict (int32 counters widened to torch's int64)."""
-  import torch  # pylint: disable=g-import-not-at-top
+  torch = import_torch()
 
   out = {}
   for k, v in state.items():

@@ -7,7 +7,7 @@ from flax import nnx
 
 import torch_ref.models as tm
 from jaxrestore import models, porting
-from jaxrestore.bench.core import rows_for_case, section
+from benchmarks.core import rows_for_case, section
 
 
 def case_runners(kwargs: dict, size: int, batch: int = 1, seed: int = 0):

@@ -52,8 +52,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from jaxrestore import config_defaults, tasks
-from jaxrestore.bench import denoisers
-from jaxrestore.bench.core import Measurement, rows_for_case, section
+from benchmarks import denoisers
+from benchmarks.core import Measurement, rows_for_case, section
 from jaxrestore.data import datasets, pipeline
 
 SECTION = "scaling"

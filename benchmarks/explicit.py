@@ -17,7 +17,7 @@ from flax import nnx
 import torch_ref.models as tm
 from jaxrestore import explicit as JE
 from jaxrestore import models, porting
-from jaxrestore.bench.core import rows_for_case, section
+from benchmarks.core import rows_for_case, section
 from jaxrestore.sweep import make_step
 from torch_ref import explicit as TE
 

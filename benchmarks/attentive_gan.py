@@ -21,8 +21,8 @@ from flax import nnx
 
 import torch_ref.models as tm
 from jaxrestore import checkpoints, config_defaults, models, porting, steps, tasks
-from jaxrestore.bench.core import rows_for_case, section
-from jaxrestore.bench.denoisers import torch_adam
+from benchmarks.core import rows_for_case, section
+from benchmarks.denoisers import torch_adam
 from torch_ref import gan as torch_gan
 
 

@@ -1,11 +1,11 @@
-"""``jaxrestore-bench --config=configs/bench.py [--config.sections="('explicit',)"] [--out=F]``.
+"""``python scripts/bench.py --config=configs/bench.py [--config.sections="('explicit',)"] [--out=F]``.
 
 Prints the table and writes the JSON: ``environment``, ``config``, ``rows`` (one
 ``Measurement`` each, with its section-specific ``extra`` numbers, plus ``mfu``
 where FLOPs were counted and ``config.peak_flops`` is set) and ``skipped``
 (implementations that failed on the machine, e.g. ``torch.compile``, with the
 reason). With ``config.plot`` set and the ``scaling`` section run, its PNG is
-written there too (``jaxrestore.bench.scaling.plot``).
+written there too (``benchmarks.scaling.plot``).
 """
 import dataclasses
 import json
@@ -13,19 +13,19 @@ import json
 from absl import app, flags
 from ml_collections import config_flags
 
-from jaxrestore import bench
+from benchmarks import core
 
 # Imported to register their sections (``scaling`` also draws its plot).
-from jaxrestore.bench import attentive_gan, denoisers, desnownet, explicit, scaling  # noqa: F401
+from benchmarks import attentive_gan, denoisers, desnownet, explicit, scaling  # noqa: F401
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Bench config file.")
 _OUT = flags.DEFINE_string("out", "bench.json", "Where the JSON results go.")
 
 
-def _row_json(row: bench.Measurement, peak_flops: float) -> dict:
+def _row_json(row: core.Measurement, peak_flops: float) -> dict:
   d = dataclasses.asdict(row)
   if peak_flops and row.flops:
-    d["mfu"] = bench.mfu(row, peak_flops)
+    d["mfu"] = core.mfu(row, peak_flops)
   return d
 
 
@@ -33,17 +33,17 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   c = _CONFIG.value
-  env, rows = bench.run_sections(list(c.sections), quick=c.quick, warmup=c.warmup,
+  env, rows = core.run_sections(list(c.sections), quick=c.quick, warmup=c.warmup,
                                  repeats=c.repeats, threads=c.threads)
   print(f"threads={env['threads']} (torch.set_num_threads; XLA CPU uses its own pool over "
         f"{env['cpu_count']} cores) backend={env['backend']} jax={env['jax']} "
         f"torch={env['torch']}")
-  print(bench.format_table(rows, c.peak_flops))
-  measured = [r for r in rows if isinstance(r, bench.Measurement)]
+  print(core.format_table(rows, c.peak_flops))
+  measured = [r for r in rows if isinstance(r, core.Measurement)]
   with open(_OUT.value, "w") as f:
     json.dump({"environment": env, "config": c.to_dict(),
                "rows": [_row_json(r, c.peak_flops) for r in measured],
-               "skipped": [dataclasses.asdict(r) for r in rows if isinstance(r, bench.Skipped)]},
+               "skipped": [dataclasses.asdict(r) for r in rows if isinstance(r, core.Skipped)]},
               f, indent=1)
   print(f"wrote {_OUT.value}")
   if c.plot and "scaling" in c.sections:

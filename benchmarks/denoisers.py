@@ -29,8 +29,8 @@ from flax import nnx
 
 import torch_ref.models as tm
 from jaxrestore import config_defaults, losses, models, optim, porting, steps, tasks
-from jaxrestore.bench import flops
-from jaxrestore.bench.core import rows_for_case, section
+from benchmarks import flops
+from benchmarks.core import rows_for_case, section
 from jaxrestore.models import dncnn
 
 BASELINES = {"jax jit": ("torch eager", "torch compile")}
