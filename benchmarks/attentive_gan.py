@@ -29,7 +29,7 @@ from torch_ref import gan as torch_gan
 def _torch_twin(name: str, kwargs: dict, state: steps.TrainState) -> torch.nn.Module:
   """The torch twin of ``name`` holding ``state``'s weights."""
   model = models.create(name, rngs=nnx.Rngs(0), **kwargs)
-  nnx.update(model, state.params, state.rest)
+  nnx.update(model, state.params, state.buffers)
   net = tm.create(name, **kwargs)
   net.load_state_dict(porting.to_torch_state_dict(model))
   return net

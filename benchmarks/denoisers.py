@@ -11,7 +11,7 @@ DnCNN / UDnCNN / DUDnCNN (RGB, batch 4 of 180x180) and the N2N U-Net (gray, batc
   (``zero_grad``, MSE, ``backward``, ``Adam.step``); ``torch compile`` the same
   loop around ``torch.compile(model)`` (forward and backward compiled, the
   optimiser eager).
-* ``infer``: eval mode, no gradients; ``jax jit`` is ``steps.make_apply``.
+* ``infer``: eval mode, no gradients; ``jax jit`` is ``steps.make_state_apply``.
 
 Both sides start from torch's init (ported into JAX) and see the same float32
 data. ``torch.compile`` uses static shapes and starts each case from a reset
@@ -84,8 +84,8 @@ def case_runners(recipe: ml_collections.ConfigDict, batch: int, size: int, seed:
   tx = optim.make_optimizer(recipe.optimizer)
   graphdef, eval_graphdef, state = steps.create_train_state(model, tx, seed)
   infer_state = jax.tree.map(jnp.copy, state)  # the train step donates ``state``
-  train_step = steps.make_train_step(graphdef, tx, tasks.denoise_loss(losses.mse))
-  apply = steps.make_apply(eval_graphdef, getattr(model, "size_multiple", 1))
+  train_step = steps.make_train_step(graphdef, tx, tasks.denoise.denoise_loss(losses.mse))
+  apply = steps.make_state_apply(eval_graphdef, model.size_multiple)
   box = [state]
 
   def jax_train():

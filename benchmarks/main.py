@@ -14,6 +14,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from benchmarks import core
+from jaxrestore import cli
 
 # Imported to register their sections (``scaling`` also draws its plot).
 from benchmarks import attentive_gan, denoisers, desnownet, explicit, scaling  # noqa: F401
@@ -53,4 +54,4 @@ def main(argv):
 
 def run():
   flags.mark_flags_as_required(["config"])
-  app.run(main)
+  cli.run(main)

@@ -1,10 +1,14 @@
 """The project's own checkpoint formats, and loading a model from either.
 
 * A model directory (``save_model``): ``model.json`` (registry name + kwargs) and
-  ``state/``, an orbax checkpoint of ``{"params": ..., "rest": ...}``.
+  ``state/``, an orbax checkpoint of ``{"params": ..., "buffers": ...}`` (parameters,
+  and the other variables such as BatchNorm statistics; directories written before
+  the rename hold ``rest`` instead of ``buffers`` and still load).
 * A training workdir (``train.train_and_evaluate``): ``config.json`` plus orbax
   checkpoints in ``best/`` and ``checkpoints/``, whose ``state`` item holds the
-  same ``params`` / ``rest`` next to the optimiser state.
+  same ``params`` / ``buffers`` next to the optimiser state, at the place of the
+  trained model in the task's state (``tasks.Task.model_state_path``: the
+  generator of a GAN).
 
 Loading is strict, as porting is: every variable of the freshly built model is
 found by path with the same shape, and nothing is left over.
@@ -29,12 +33,12 @@ def save_model(path: str | os.PathLike, model: nnx.Module, name: str, **kwargs) 
   """Writes ``model`` (parameters and BN statistics) to the new directory ``path``."""
   path = Path(path).absolute()
   if path.exists():
-    raise FileExistsError(f"refusing to overwrite existing checkpoint {path}")
+    raise errors.OutputExistsError(f"refusing to overwrite existing checkpoint {path}")
   path.mkdir(parents=True)
   (path / "model.json").write_text(json.dumps({"name": name, "kwargs": kwargs}, indent=2))
-  _, params, rest = nnx.split(model, nnx.Param, ...)
+  _, params, buffers = nnx.split(model, nnx.Param, ...)
   with ocp.StandardCheckpointer() as ckptr:
-    ckptr.save(path / "state", {"params": params, "rest": rest})
+    ckptr.save(path / "state", {"params": params, "buffers": buffers})
   return path
 
 
@@ -43,15 +47,17 @@ def _key(entry) -> str:
 
 
 def _fill(model: nnx.Module, raw: dict, where: Path) -> nnx.Module:
-  """Writes the restored ``{"params", "rest"}`` tree into ``model`` (strict)."""
-  _, params, rest = nnx.split(model, nnx.Param, ...)
+  """Writes the restored ``{"params", "buffers"}`` tree into ``model`` (strict)."""
+  if "rest" in raw and "buffers" not in raw:  # the name before buffers
+    raw = {"params": raw.get("params", {}), "buffers": raw["rest"]}
+  _, params, buffers = nnx.split(model, nnx.Param, ...)
   ours = {}
-  for group, tree in (("params", params), ("rest", rest)):
+  for group, tree in (("params", params), ("buffers", buffers)):
     for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
       ours[(group,) + tuple(_key(p) for p in path)] = leaf
   theirs = {}
   for path, leaf in jax.tree_util.tree_flatten_with_path(
-      {k: raw.get(k, {}) for k in ("params", "rest")})[0]:
+      {k: raw.get(k, {}) for k in ("params", "buffers")})[0]:
     theirs[tuple(_key(p) for p in path)] = leaf
   missing, extra = sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours))
   if missing or extra:
@@ -63,9 +69,9 @@ def _fill(model: nnx.Module, raw: dict, where: Path) -> nnx.Module:
       raise CheckpointFormatError(f"{where}: {'.'.join(k)} has shape {np.shape(theirs[k])}, "
                                   f"the model expects {np.shape(leaf)}")
   leaves = [np.asarray(theirs[k]).astype(np.asarray(leaf).dtype) for k, leaf in ours.items()]
-  treedef = jax.tree.structure((params, rest))
-  new_params, new_rest = jax.tree.unflatten(treedef, leaves)
-  nnx.update(model, new_params, new_rest)
+  treedef = jax.tree.structure((params, buffers))
+  new_params, new_buffers = jax.tree.unflatten(treedef, leaves)
+  nnx.update(model, new_params, new_buffers)
   return model
 
 
@@ -87,14 +93,19 @@ def model_spec(path: str | os.PathLike) -> tuple[str, dict]:
   """(registry name, kwargs) of the model saved by ``save_model`` in ``path``."""
   path = Path(path).absolute()
   if not is_model_dir(path):
-    raise FileNotFoundError(f"{path}: not a jaxrestore model directory (no model.json)")
+    raise errors.NotFoundError(f"{path}: not a jaxrestore model directory (no model.json)")
   spec = json.loads((path / "model.json").read_text())
   return spec["name"], spec["kwargs"]
 
 
+def workdir_config(workdir: str | os.PathLike) -> dict:
+  """The config a training workdir was trained with (its ``config.json``)."""
+  return json.loads((Path(workdir) / "config.json").read_text())
+
+
 def workdir_model_spec(workdir: str | os.PathLike) -> tuple[str, dict]:
   """(registry name, kwargs) of the model a training workdir trains."""
-  config = json.loads((Path(workdir) / "config.json").read_text())
+  config = workdir_config(workdir)
   return config["model"], config.get("model_kwargs") or {}
 
 
@@ -110,12 +121,14 @@ def _steps(d: Path) -> list[int]:
   return sorted(int(p.name) for p in d.iterdir() if p.name.isdigit()) if d.is_dir() else []
 
 
-def load_from_workdir(workdir: str | os.PathLike, which: str = "best",
-                      seed: int = 0) -> tuple[nnx.Module, str, dict, int]:
+def load_from_workdir(workdir: str | os.PathLike, which: str = "best", seed: int = 0,
+                      state_path: tuple[str, ...] = ()) -> tuple[nnx.Module, str, dict, int]:
   """The model of a training workdir: ``which`` = 'best' (by eval PSNR) or 'latest'.
 
-  Falls back to the latest checkpoint when the run has no evaluated one.
-  Returns (model, name, kwargs, step).
+  ``state_path``: where the model's ``params`` / ``buffers`` sit in the saved training
+  state (the task's ``model_state_path``; ``()`` for a one-model state). Falls back
+  to the latest checkpoint when the run has no evaluated one. Returns (model, name,
+  kwargs, step).
   """
   workdir = Path(workdir).absolute()
   name, kwargs = workdir_model_spec(workdir)
@@ -125,9 +138,9 @@ def load_from_workdir(workdir: str | os.PathLike, which: str = "best",
   if not steps:
     steps, sub = _steps(workdir / "checkpoints"), "checkpoints"
   if not steps:
-    raise FileNotFoundError(f"{workdir}: no finished checkpoint")
+    raise errors.NotFoundError(f"{workdir}: no finished checkpoint")
   state_dir = workdir / sub / str(steps[-1]) / "state"
   raw = _restore_raw(state_dir)
-  if "g" in raw and "params" not in raw:  # a GAN run (jaxrestore.gan.GANState): the generator
-    raw = raw["g"]
+  for key in state_path:
+    raw = raw[key]
   return _fill(model, raw, state_dir), name, kwargs, steps[-1]

@@ -31,7 +31,7 @@ import jax
 import ml_collections
 from jax.experimental import multihost_utils
 
-from jaxrestore import process_lifetime
+from jaxrestore import errors, process_lifetime
 
 
 def initialize(cfg: ml_collections.ConfigDict) -> bool:
@@ -51,9 +51,10 @@ def initialize(cfg: ml_collections.ConfigDict) -> bool:
     if num_processes <= 1:
       return False
     if coordinator is None or process_id < 0:
-      raise ValueError(f"{num_processes} processes need a coordinator address (host:port of "
-                       "process 0) and this process's id: set config.distributed.coordinator "
-                       "and .process_id, or JAX_COORDINATOR_ADDRESS and JAX_PROCESS_ID")
+      raise errors.ConfigError(
+          f"{num_processes} processes need a coordinator address (host:port of process 0) "
+          "and this process's id: set config.distributed.coordinator and .process_id, or "
+          "JAX_COORDINATOR_ADDRESS and JAX_PROCESS_ID")
   jax.distributed.initialize(
       coordinator, num_processes or None, process_id if process_id >= 0 else None,
       cluster_detection_method={"": "deactivate", "auto": None}.get(cfg.cluster, cfg.cluster),

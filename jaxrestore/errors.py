@@ -13,3 +13,11 @@ class UserError(Exception):
 
 class ConfigError(UserError, ValueError):
   """A config value that is unknown or out of range."""
+
+
+class NotFoundError(UserError, FileNotFoundError):
+  """A file or folder the user named does not exist, or is not the kind expected."""
+
+
+class OutputExistsError(UserError, FileExistsError):
+  """An output path already holds something, which is never overwritten."""

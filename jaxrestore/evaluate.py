@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from jaxrestore import metrics
+from jaxrestore import metrics, models, tiling
 from jaxrestore.data import images
 from jaxrestore.data.noise import gaussian_noise_seeded
 
@@ -29,34 +29,6 @@ class ImageResult:
   ssim: float
 
 
-def pad_to_multiple(apply, multiple: int):
-  """Wraps ``apply`` for models that need H, W divisible by ``multiple`` (U-Nets).
-
-  The input is reflect-padded at the bottom/right (as NVlabs' Noise2Noise
-  validation) and the output cropped back, so any size works. Outputs may be a
-  pytree (a dict of maps, some at 1/s of the size): each is cropped at its scale.
-  """
-  if multiple <= 1:
-    return apply
-
-  def run(x):
-    h, w = x.shape[1:3]
-    ph, pw = -h % multiple, -w % multiple
-    if ph == 0 and pw == 0:
-      return apply(x)
-    mode = "reflect" if ph < h and pw < w else "symmetric"
-    padded = jnp.pad(jnp.asarray(x), ((0, 0), (0, ph), (0, pw), (0, 0)), mode=mode)
-    ph_total = h + ph
-
-    def crop(y):
-      s = ph_total // y.shape[1]
-      return y[:, :-(-h // s), :-(-w // s)]
-
-    return jax.tree.map(crop, apply(padded))
-
-  return run
-
-
 def swap_rgb_bgr(apply):
   """``apply`` of a model trained on BGR images (cv2, e.g. DeRaindrop's official
   checkpoint), used on RGB: flips the input's channels and every 3-channel output's."""
@@ -64,8 +36,9 @@ def swap_rgb_bgr(apply):
   return lambda x: jax.tree.map(flip, apply(flip(jnp.asarray(x))))
 
 
-def make_apply(model: nnx.Module):
-  """A jitted eval-mode ``apply(x_nhwc) -> y_nhwc`` (one compile per image size)."""
+def make_model_apply(model: models.RestorationModel):
+  """A jitted eval-mode ``apply(x_nhwc) -> y_nhwc`` of a model object (one compile per image
+  size); inputs are padded to the model's ``size_multiple``."""
   model.eval()
   graphdef, state = nnx.split(model)
 
@@ -73,7 +46,7 @@ def make_apply(model: nnx.Module):
   def apply(state, x):
     return nnx.merge(graphdef, state)(x)
 
-  return pad_to_multiple(lambda x: apply(state, x), getattr(model, "size_multiple", 1))
+  return tiling.pad_to_multiple(lambda x: apply(state, x), model.size_multiple)
 
 
 def evaluate_image(apply, name: str, clean_u8: np.ndarray, sigma: float, seed: int = 0):
@@ -92,20 +65,11 @@ def evaluate_image(apply, name: str, clean_u8: np.ndarray, sigma: float, seed: i
 
 
 def evaluate_denoiser(apply, folder: str | os.PathLike, sigma: float, channels: int,
-                      seed: int = 0, grid_dir: str | os.PathLike | None = None):
-  """Runs ``apply`` on every image of ``folder``; returns a list of ``ImageResult``.
-
-  With ``grid_dir``, also writes a noisy | output | clean PNG per image.
-  """
-  results = []
-  for path in images.list_images(folder):
-    clean_u8 = images.read_uint8(path, channels)
-    result, noisy_u8, out_u8 = evaluate_image(apply, path.name, clean_u8, sigma, seed)
-    results.append(result)
-    if grid_dir is not None:
-      images.write_image(Path(grid_dir) / f"{path.stem}_grid.png",
-                         images.grid(noisy_u8, out_u8, clean_u8))
-  return results
+                      seed: int = 0) -> list[ImageResult]:
+  """Runs ``apply`` on every image of ``folder`` with the protocol above (the evaluate
+  CLI does the same through the ``denoise`` task, with grids and a CSV)."""
+  return [evaluate_image(apply, path.name, images.read_uint8(path, channels), sigma, seed)[0]
+          for path in images.list_images(folder)]
 
 
 def write_csv(path: str | os.PathLike, results: list[ImageResult]) -> None:

@@ -51,24 +51,21 @@ def make_gan_train_step(g_graphdef, d_graphdef, g_tx: optax.GradientTransformati
                         g_loss_fn: GLossFn):
   """The jitted ``train_step(GANState, batch) -> (GANState, metrics)``: D, then G."""
 
-  def rest_of(model):
-    return nnx.state(model, nnx.Not(nnx.Param))
-
   def train_step(state: GANState, batch):
-    g = nnx.merge(g_graphdef, state.g.params, state.g.rest)
-    d = nnx.merge(d_graphdef, state.d.params, state.d.rest)
+    g = nnx.merge(g_graphdef, state.g.params, state.g.buffers)
+    d = nnx.merge(d_graphdef, state.d.params, state.d.buffers)
     d_rng, d_step_rng = jax.random.split(state.d.rng)
     g_rng, g_step_rng = jax.random.split(state.g.rng)
 
     fake = jax.lax.stop_gradient(g(batch["input"]))
     (d_loss, d_aux), d_grads = nnx.value_and_grad(
         lambda m: d_loss_fn(m, batch, fake, d_step_rng), has_aux=True)(d)
-    d_state, d_finite = steps.apply_gradients(state.d, d_tx, d_grads, rest_of(d), d_rng, d_loss)
+    d_state, d_finite = steps.apply_gradients(state.d, d_tx, d_grads, steps.buffers_of(d), d_rng, d_loss)
 
-    d_new = nnx.merge(d_graphdef, d_state.params, d_state.rest)
+    d_new = nnx.merge(d_graphdef, d_state.params, d_state.buffers)
     (g_loss, g_aux), g_grads = nnx.value_and_grad(
         lambda m, dm: g_loss_fn(m, dm, batch, g_step_rng), argnums=0, has_aux=True)(g, d_new)
-    g_state, g_finite = steps.apply_gradients(state.g, g_tx, g_grads, rest_of(g), g_rng, g_loss)
+    g_state, g_finite = steps.apply_gradients(state.g, g_tx, g_grads, steps.buffers_of(g), g_rng, g_loss)
 
     metrics = {"loss": g_loss, "grad_norm": optax.tree.norm(g_grads), **g_aux,
                "d_loss": d_loss, "d_grad_norm": optax.tree.norm(d_grads),
@@ -79,7 +76,7 @@ def make_gan_train_step(g_graphdef, d_graphdef, g_tx: optax.GradientTransformati
   return jax.jit(train_step, donate_argnums=0)
 
 
-def make_apply(g_eval_graphdef, size_multiple: int = 1):
+def make_generator_apply(g_eval_graphdef, size_multiple: int = 1):
   """Eval-mode generator ``apply(GANState, x)`` for the task's evaluation."""
-  apply = steps.make_apply(g_eval_graphdef, size_multiple)
+  apply = steps.make_state_apply(g_eval_graphdef, size_multiple)
   return lambda state, x: apply(state.g, x)

@@ -52,6 +52,12 @@ def rgb_to_y(x):
   return (x[..., 0:1] * 0.299 + x[..., 1:2] * 0.587 + x[..., 2:3] * 0.114)
 
 
+def luma_uint8(rgb_u8: np.ndarray) -> np.ndarray:
+  """BT.601 full-range luma of uint8 RGB, rounded to uint8 (cv2's ``COLOR_BGR2YCrCb`` Y)."""
+  y = np.asarray(rgb_to_y(rgb_u8.astype(np.float32) / np.float32(255.0)))[..., 0]
+  return np.clip(np.round(y * 255.0), 0, 255).astype(np.uint8)
+
+
 def gaussian_window(sigma: float = 1.5, truncate: float = 3.5) -> np.ndarray:
   """1-D Gaussian taps as scipy.ndimage.gaussian_filter (radius int(truncate*sigma+0.5))."""
   radius = int(truncate * sigma + 0.5)

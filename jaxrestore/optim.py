@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxrestore import errors
+
 
 class _MomentumState(NamedTuple):
   count: jax.Array
@@ -25,7 +27,7 @@ def torch_momentum(momentum: float, dampening: float = 0.0,
                    nesterov: bool = False) -> optax.GradientTransformation:
   """The momentum buffer of ``torch.optim.SGD``."""
   if nesterov and (momentum <= 0 or dampening != 0):
-    raise ValueError("nesterov momentum needs momentum > 0 and zero dampening (as torch)")
+    raise errors.ConfigError("nesterov momentum needs momentum > 0 and zero dampening (as torch)")
 
   def init(params):
     return _MomentumState(jnp.zeros((), jnp.int32), jax.tree.map(jnp.zeros_like, params))
@@ -52,7 +54,7 @@ def make_schedule(cfg, base_lr: float):
     return optax.cosine_decay_schedule(base_lr, int(cfg.decay_steps), float(cfg.get("alpha", 0.0)))
   if name == "exponential":
     return optax.exponential_decay(base_lr, int(cfg.transition_steps), float(cfg.gamma))
-  raise ValueError(f"unknown schedule {name!r}")
+  raise errors.ConfigError(f"unknown schedule {name!r}")
 
 
 def make_optimizer(cfg) -> optax.GradientTransformation:
@@ -73,4 +75,4 @@ def make_optimizer(cfg) -> optax.GradientTransformation:
                                   cfg.get("nesterov", False)))
     parts.append(optax.scale_by_learning_rate(lr))
     return optax.chain(*parts)
-  raise ValueError(f"unknown optimizer {name!r} (adam, adamw, sgd)")
+  raise errors.ConfigError(f"unknown optimizer {name!r} (adam, adamw, sgd)")

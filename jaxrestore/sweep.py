@@ -28,7 +28,7 @@ import ml_collections
 import numpy as np
 from tqdm import tqdm
 
-from jaxrestore import explicit
+from jaxrestore import errors, explicit
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.data.noise import gaussian_noise_seeded
 
@@ -107,7 +107,8 @@ def validation_set(config) -> tuple[np.ndarray, np.ndarray]:
     img = datasets.decode(src[i], "clean", d.channels)
     h, w = img.shape[:2]
     if min(h, w) < s.val_crop:
-      raise ValueError(f"validation image {i} is {h}x{w}, smaller than val_crop={s.val_crop}")
+      raise errors.ConfigError(f"validation image {i} is {h}x{w}, smaller than "
+                               f"val_crop={s.val_crop}")
     clean.append(images.center_crop(img, s.val_crop) / 255.0)
   clean = np.stack(clean).astype(np.float32)
   noisy = np.stack([gaussian_noise_seeded(c, config.eval.sigma, seed=i)
@@ -128,8 +129,8 @@ def _train_group(config, net, configs, train_src, noisy, clean):
   chunk = make_train_chunk(net, config.optimizer.dampening, config.optimizer.nesterov)
   k = s.steps_per_call
   if config.num_steps % k:
-    raise ValueError(f"num_steps={config.num_steps} is not a multiple of "
-                     f"sweep.steps_per_call={k}")
+    raise errors.ConfigError(f"num_steps={config.num_steps} is not a multiple of "
+                             f"sweep.steps_per_call={k}")
   losses = []
   for _ in tqdm(range(config.num_steps // k), desc=f"sweep batch={batch} x{len(configs)}",
                 unit="chunk", dynamic_ncols=True):
@@ -204,13 +205,13 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike) -> 
   """Runs the whole grid; writes sweep.csv (ranked), sweep.png and sweep.json to ``workdir``."""
   workdir = Path(workdir)
   if (workdir / "sweep.csv").exists():
-    raise FileExistsError(f"{workdir / 'sweep.csv'} exists: a finished sweep is not "
-                          "overwritten; use another --workdir")
+    raise errors.OutputExistsError(f"{workdir / 'sweep.csv'} exists: a finished sweep is not "
+                                   "overwritten; use another --workdir")
   if config.model not in explicit.NETS:
-    raise ValueError(f"sweeps train explicit-backward nets: model must be one of "
-                     f"{sorted(explicit.NETS)}, got {config.model!r}")
+    raise errors.ConfigError(f"sweeps train explicit-backward nets: model must be one of "
+                             f"{sorted(explicit.NETS)}, got {config.model!r}")
   if config.optimizer.name != "sgd":
-    raise ValueError("sweeps use the explicit framework's SGD: set optimizer.name='sgd'")
+    raise errors.ConfigError("sweeps use the explicit framework's SGD: set optimizer.name='sgd'")
   workdir.mkdir(parents=True, exist_ok=True)
   net = explicit.NETS[config.model](**config.model_kwargs.to_dict())
   d = config.data

@@ -1,4 +1,6 @@
-"""Tiled inference for images of any size.
+"""Inference on images of any size: padding to a model's size multiple, and tiles.
+
+``pad_to_multiple`` serves models that need H, W divisible by a number (U-Nets).
 
 Tiles of ``tile`` x ``tile`` overlap by at least ``overlap`` pixels; each output
 pixel is taken from the tile whose centre part covers it (the boundary between
@@ -6,7 +8,39 @@ two tiles sits in the middle of their overlap), so no pixel comes from within
 ``overlap // 2`` of an inner tile edge. For a convolutional net whose receptive
 field radius is at most ``overlap // 2`` the result equals whole-image inference.
 """
+import jax
+import jax.numpy as jnp
 import numpy as np
+
+from jaxrestore import errors
+
+
+def pad_to_multiple(apply, multiple: int):
+  """Wraps ``apply`` for models that need H, W divisible by ``multiple`` (U-Nets).
+
+  The input is reflect-padded at the bottom/right (as NVlabs' Noise2Noise
+  validation) and the output cropped back, so any size works. Outputs may be a
+  pytree (a dict of maps, some at 1/s of the size): each is cropped at its scale.
+  """
+  if multiple <= 1:
+    return apply
+
+  def run(x):
+    h, w = x.shape[1:3]
+    ph, pw = -h % multiple, -w % multiple
+    if ph == 0 and pw == 0:
+      return apply(x)
+    mode = "reflect" if ph < h and pw < w else "symmetric"
+    padded = jnp.pad(jnp.asarray(x), ((0, 0), (0, ph), (0, pw), (0, 0)), mode=mode)
+    ph_total = h + ph
+
+    def crop(y):
+      s = ph_total // y.shape[1]
+      return y[:, :-(-h // s), :-(-w // s)]
+
+    return jax.tree.map(crop, apply(padded))
+
+  return run
 
 
 def _starts(size: int, tile: int, overlap: int) -> list[int]:
@@ -29,7 +63,7 @@ def tiled_apply(apply, image: np.ndarray, tile: int, overlap: int) -> np.ndarray
   if tile <= 0 or (h <= tile and w <= tile):
     return np.asarray(apply(image[None]))[0]
   if overlap >= tile:
-    raise ValueError(f"overlap {overlap} must be smaller than the tile {tile}")
+    raise errors.ConfigError(f"overlap {overlap} must be smaller than the tile {tile}")
   th, tw = min(tile, h), min(tile, w)
   out = None
   for y, y0, y1 in _owners(h, th, _starts(h, th, overlap)):

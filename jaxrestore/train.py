@@ -70,8 +70,8 @@ def _sharding(num_devices: int | None = None):
   block of the global batch), or the first ``num_devices`` of a single process.
   """
   if num_devices and jax.process_count() > 1 and num_devices != jax.device_count():
-    raise ValueError(f"num_devices={num_devices} in a run of {jax.process_count()} processes; "
-                     "use 0 (all devices)")
+    raise errors.ConfigError(f"num_devices={num_devices} in a run of {jax.process_count()} "
+                             "processes; use 0 (all devices)")
   devices = sorted(jax.devices(), key=lambda d: d.process_index)[:num_devices or None]
   mesh = jax.sharding.Mesh(np.array(devices), ("data",))
   return mesh, NamedSharding(mesh, P("data")), NamedSharding(mesh, P())
@@ -100,10 +100,11 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
   """The task's evaluation on the validation set: mean PSNR/SSIM, image grids."""
   task = tasks.get(config.task)
   ev = config.eval
+  opts = tasks.EvalOptions(channels=config.data.channels, sigma=ev.sigma, seed=ev.seed)
   results = []
   n = min(len(val_source), ev.max_images) if ev.max_images else len(val_source)
   for i in range(n):
-    result, grid = task.evaluate_record(lambda x: apply(state, x), val_source[i], config)
+    result, grid = task.evaluate_record(lambda x: apply(state, x), val_source[i], opts)
     results.append(result)
     if i < ev.num_grids and jax.process_index() == 0:
       images.write_image(workdir / "images" / f"step{step:07d}_{Path(result.name).stem}.png",
@@ -155,8 +156,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   prepare_workdir(config, workdir, write=jax.process_index() == 0)
   mesh, data_sharding, replicated = _sharding(config.get("num_devices") or None)
   if config.data.batch_size % mesh.size:
-    raise ValueError(f"batch size {config.data.batch_size} is not divisible by the "
-                     f"{mesh.size} devices")
+    raise errors.ConfigError(f"batch size {config.data.batch_size} is not divisible by the "
+                             f"{mesh.size} devices")
 
   ds, val_src = build_data(config)
   setup = tasks.get(config.task).make_setup(config)
@@ -199,7 +200,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   pending, summary = [], {}
   t_last, step_last = time.time(), start
   bar = tqdm(total=config.num_steps, initial=start, desc="train", unit="step",
-             dynamic_ncols=True, mininterval=2.0)
+             dynamic_ncols=True, mininterval=2.0, disable=jax.process_index() != 0)
   try:
     for step in range(start + 1, config.num_steps + 1):
       batch = jax.make_array_from_process_local_data(data_sharding, next(it))

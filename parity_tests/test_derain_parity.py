@@ -137,7 +137,7 @@ def test_two_gan_iterations_match_torch():
     d_opt = torch.optim.Adam(d_net.parameters(), lr=1e-4)
     tx = optax.adam(1e-4)
     g_graphdef, _, d_graphdef, state = gan.create_gan_state(g_model, d_model, tx, tx, 0)
-    d_loss_fn, g_loss_fn = tasks.derain_loss_fns(cfg, vgg_model)
+    d_loss_fn, g_loss_fn = tasks.derain.gan_loss_fns(cfg, vgg_model)
     step = gan.make_gan_train_step(g_graphdef, d_graphdef, tx, tx, d_loss_fn, g_loss_fn)
     for i, (rain, clean) in enumerate(batches):
       g_loss_t, d_loss_t = tgan.train_step(g_net, d_net, vgg_net, g_opt, d_opt,
@@ -149,7 +149,7 @@ def test_two_gan_iterations_match_torch():
       np.testing.assert_allclose(float(m["loss"]), g_loss_t, rtol=RTOL, err_msg=f"G {i}")
       assert float(m["finite"]) == 1.0
     for net, sub, graphdef in ((g_net, state.g, g_graphdef), (d_net, state.d, d_graphdef)):
-      ours = porting.to_torch_state_dict(nnx.merge(graphdef, sub.params, sub.rest))
+      ours = porting.to_torch_state_dict(nnx.merge(graphdef, sub.params, sub.buffers))
       for k, v in net.state_dict().items():
         np.testing.assert_allclose(ours[k].numpy(), v.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
     assert int(state.step) == 2 and int(state.g.step) == 2 and int(state.d.step) == 2

@@ -33,7 +33,7 @@ def _torch_psnrs(ckpt, folder):
 def test_kair_dncnn25_psnr_both_trees(shared_path, folder, expected):
   ckpt, folder = shared_path(CKPT), shared_path(folder)
   model = porting.load_checkpoint(ckpt, "kair_dncnn17_merged")
-  results = evaluate.evaluate_denoiser(evaluate.make_apply(model), folder, 25.0, 1, seed=0)
+  results = evaluate.evaluate_denoiser(evaluate.make_model_apply(model), folder, 25.0, 1, seed=0)
   jax_psnr = np.array([r.psnr for r in results])
   torch_psnr = _torch_psnrs(ckpt, folder)
   assert abs(jax_psnr.mean() - expected) <= 0.01, jax_psnr.mean()

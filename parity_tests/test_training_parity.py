@@ -41,7 +41,7 @@ def test_dncnn17_loss_curves_agree(tmp_path):
     net, model = net.double(), to_float64(model)
     tx = optax.adam(1e-4)
     graphdef, _, state = steps.create_train_state(model, tx, seed=0)
-    step = steps.make_train_step(graphdef, tx, tasks.denoise_loss(losses.mse))
+    step = steps.make_train_step(graphdef, tx, tasks.denoise.denoise_loss(losses.mse))
 
     opt = torch.optim.Adam(net.parameters(), lr=1e-4)
     net.train()

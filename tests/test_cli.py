@@ -59,7 +59,7 @@ def test_evaluate_writes_csv_grids_and_mean(tmp_path, model_dir, gray_folder):
   rows = (tmp_path / "ev" / "per_image.csv").read_text().splitlines()
   assert rows[0].startswith("name,height,width") and len(rows) == 3
   assert sorted(p.name for p in (tmp_path / "ev" / "grids").iterdir()) == [
-      "0_grid.png", "1_grid.png"]
+      "0.png", "1.png"]
 
 
 def test_restore_folder_tiled(tmp_path, model_dir, gray_folder):

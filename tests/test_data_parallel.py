@@ -22,7 +22,7 @@ SCRIPT = textwrap.dedent("""
     one, _ = train.train_and_evaluate(cfg(1), sys.argv[2] + "/one")
     four, _ = train.train_and_evaluate(cfg(4), sys.argv[2] + "/four")
     assert len(jax.tree.leaves(four.params)[0].sharding.device_set) == 4
-    for a, b in zip(jax.tree.leaves((one.params, one.rest)), jax.tree.leaves((four.params, four.rest))):
+    for a, b in zip(jax.tree.leaves((one.params, one.buffers)), jax.tree.leaves((four.params, four.buffers))):
       np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
     print("OK")
 """)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jaxrestore import checkpoints, train
+from jaxrestore import tasks, train
 from jaxrestore.config_defaults import attentive_gan_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_gan_trains_resumes_and_evaluates(tiny, tmp_path, data_cache):
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
   # the workdir loads as its generator, for evaluation and restoration
-  model, name, _, step = checkpoints.load_from_workdir(tmp_path / "straight")
+  model, name, _, step = tasks.load_trained_model(tmp_path / "straight")
   assert name == "attentive_gan_generator" and step == 4
   root = data_cache / "synthetic_raindrop" / "skimage_48_0"
   out = tmp_path / "eval"

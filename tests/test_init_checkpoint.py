@@ -102,7 +102,7 @@ def test_bn_statistics_come_from_the_file(frozen_config, tmp_path):
   torch.save(net.state_dict(), tmp_path / "bn.pth")
   frozen_config.init_checkpoint = str(tmp_path / "bn.pth")
   state, _ = train.train_and_evaluate(frozen_config, tmp_path / "run")
-  bn = state.rest["bn"][0]
+  bn = state.buffers["bn"][0]
   np.testing.assert_array_equal(np.asarray(bn["mean"][...]), net.model[3].running_mean.numpy())
   np.testing.assert_array_equal(np.asarray(bn["var"][...]), net.model[3].running_var.numpy())
 

@@ -12,6 +12,23 @@ def test_unknown_model_lists_the_known_ones():
     jm.create("dncnn18", rngs=nnx.Rngs(0))
 
 
+_RESTORATION_CLASSES = [jm.dncnn.DnCNN, jm.dncnn.UDnCNN, jm.dncnn.DUDnCNN, jm.n2n_unet.N2NUNet,
+                        jm.course_nets.CourseNetA, jm.course_nets.CourseNetB,
+                        jm.desnownet.DesnowNet, jm.attentive_gan.Generator]
+
+
+@pytest.mark.parametrize("cls", _RESTORATION_CLASSES, ids=lambda c: c.__name__)
+def test_restoration_models_declare_what_the_loop_reads(cls):
+  """``models.RestorationModel``: the loop, evaluation and restore read these, never guess."""
+  assert isinstance(cls.size_multiple, int) and cls.size_multiple >= 1
+  assert cls.output_key is None or isinstance(cls.output_key, str)
+
+
+def test_a_built_model_is_a_restoration_model():
+  assert isinstance(jm.create("dncnn", depth=3, features=4, rngs=nnx.Rngs(0)), jm.RestorationModel)
+  assert not isinstance(jm.create("vgg16", rngs=nnx.Rngs(0)), jm.RestorationModel)
+
+
 def test_kair_preset():
   m = jm.create("kair_dncnn17", rngs=nnx.Rngs(0))
   assert len(m.conv) == 17 and len(m.bn) == 15 and m.residual == "subtract"

@@ -63,7 +63,7 @@ def _params(workdir, step):
     as_numpy = jax.tree.map(lambda _: ocp.RestoreArgs(restore_type=np.ndarray),
                             ckptr.metadata(path).item_metadata.tree)
     tree = ckptr.restore(path, args=ocp.args.PyTreeRestore(restore_args=as_numpy))
-  return jax.tree.leaves((tree["params"], tree["rest"]))
+  return jax.tree.leaves((tree["params"], tree["buffers"]))
 
 
 @pytest.fixture(scope="module")

@@ -193,11 +193,11 @@ def test_trained_workdir_loads_for_inference(tiny_config, tmp_path):
   state, _ = train.train_and_evaluate(tiny_config, tmp_path)
   model, name, _, step = checkpoints.load_from_workdir(tmp_path)
   assert name == "dncnn" and step == 6
-  loaded = evaluate.make_apply(model)  # splits the model in eval mode before it is reused
+  loaded = evaluate.make_model_apply(model)  # splits the model in eval mode before it is reused
   _, eval_graphdef, _ = steps.create_train_state(model, optax.adam(1e-3), 0)
   x = np.random.RandomState(0).rand(1, 24, 24, 1).astype(np.float32)
   np.testing.assert_array_equal(np.asarray(loaded(x)),
-                                np.asarray(steps.make_apply(eval_graphdef)(state, x)))
+                                np.asarray(steps.make_state_apply(eval_graphdef)(state, x)))
 
 
 def test_noise2noise_trains_on_noisy_targets_and_evaluates_on_clean(tiny_config, tmp_path):

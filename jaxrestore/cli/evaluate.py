@@ -1,8 +1,10 @@
 """``jaxrestore-evaluate --config=configs/evaluate_kair_dncnn25.py [--config.key=value]``.
 
-Denoising (``config.task='denoise'``, the default): prints a per-image table and
-``mean_psnr=<value>``; writes per_image.csv and noisy | output | clean grids to
-``config.output_dir``. Desnowing (``'desnow'``, configs/evaluate_desnownet.py):
+The task (``config.task``, ``jaxrestore.tasks``) says what ``data_dir`` holds and
+how each image is scored. Denoising (``'denoise'``, the default): a folder of clean
+images, noise added with the standard protocol; prints a per-image table and
+``mean_psnr=<value>``; writes per_image.csv and noisy | output | clean grids
+(``grids/``) to ``config.output_dir``. Desnowing (``'desnow'``, configs/evaluate_desnownet.py):
 the same per split of a Snow100K-layout folder (S, M, L), input PSNR beside output
 PSNR, snowy | output | mask | clean grids. Deraining (``'derain'``,
 configs/evaluate_attentive_gan.py): per split of a Raindrop-layout folder (test_a,
@@ -13,9 +15,10 @@ from pathlib import Path
 
 from absl import app, flags
 from ml_collections import config_flags
+from tqdm import tqdm
 
-from jaxrestore import evaluate, porting, tasks
-from jaxrestore.data import datasets, images
+from jaxrestore import cli, evaluate, porting, tasks
+from jaxrestore.data import images
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Evaluation config file.")
 
@@ -24,48 +27,33 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   cfg = _CONFIG.value
+  task = tasks.get(cfg.task)
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
                                   rename=tuple(cfg.checkpoint_rename))
-  out = Path(cfg.output_dir)
-  task = cfg.get("task", "denoise")
-  if task in _PAIRED:
-    _paired(cfg, model, out, *_PAIRED[task])
-    return
-  results = evaluate.evaluate_denoiser(
-      evaluate.make_apply(model), cfg.data_dir, cfg.sigma, cfg.channels, seed=cfg.seed,
-      grid_dir=out / "grids" if cfg.save_grids else None)
-  evaluate.write_csv(out / "per_image.csv", results)
-  print(evaluate.format_table(results))
-  print(f"wrote {out / 'per_image.csv'}")
-  print(f"mean_psnr={sum(r.psnr for r in results) / len(results):.4f}")
-
-
-# task -> (dataset kind of ``data_dir``, per-record evaluation, name of the input)
-_PAIRED = {"desnow": ("snow100k", tasks.evaluate_desnow_record, "snowy"),
-           "derain": ("raindrop", tasks.evaluate_derain_record, "rainy")}
-
-
-def _paired(cfg, model, out: Path, kind, evaluate_record, input_name):
-  apply = evaluate.make_apply(model)
-  if cfg.get("channel_order", "rgb") == "bgr":
+  apply = evaluate.make_model_apply(model)
+  if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
-  for split in cfg.splits:
-    src = datasets.load({"kind": kind, "path": cfg.data_dir}, split, cfg.get("cache_dir") or None)
+  opts = tasks.EvalOptions(channels=cfg.channels, sigma=cfg.sigma, seed=cfg.seed)
+  out = Path(cfg.output_dir)
+  sources = task.eval_sources(cfg.data_dir, tuple(cfg.splits), cfg.cache_dir or None)
+  for split, source in sources.items():
     results = []
-    for i in range(len(src)):
-      result, grid = evaluate_record(apply, src[i])
+    for i in tqdm(range(len(source)), desc=f"evaluate {split}".strip(), unit="img", leave=False):
+      result, grid = task.evaluate_record(apply, source[i], opts)
       results.append(result)
       if cfg.save_grids:
         images.write_image(out / "grids" / split / f"{Path(result.name).stem}.png", grid)
-    evaluate.write_csv(out / f"per_image_{split}.csv", results)
-    print(f"== {split} (psnr_noisy: the {input_name} input) ==")
+    csv = out / (f"per_image_{split}.csv" if split else "per_image.csv")
+    evaluate.write_csv(csv, results)
+    print(f"== {split or cfg.data_dir} (psnr_noisy: the {task.input_name} input) ==")
     print(evaluate.format_table(results))
-    print(f"{split}: mean_psnr_input={sum(r.psnr_noisy for r in results) / len(results):.4f} "
-          f"mean_psnr={sum(r.psnr for r in results) / len(results):.4f} "
-          f"mean_ssim={sum(r.ssim for r in results) / len(results):.4f}")
+    print(f"wrote {csv}")
+    mean = lambda field: sum(getattr(r, field) for r in results) / len(results)  # noqa: E731
+    print(f"{split + ': ' if split else ''}mean_psnr_input={mean('psnr_noisy'):.4f} "
+          f"mean_psnr={mean('psnr'):.4f} mean_ssim={mean('ssim'):.4f}")
 
 
 def run():
   flags.mark_flags_as_required(["config"])
-  app.run(main)
+  cli.run(main, log_file=lambda: Path(_CONFIG.value.output_dir) / "evaluate.log")

@@ -9,7 +9,7 @@ import sys
 
 from absl import app, flags
 
-from jaxrestore import distributed
+from jaxrestore import cli, distributed
 
 _NUM_PROCESSES = flags.DEFINE_integer("num_processes", 2, "Processes to start.", lower_bound=1)
 _CPU_DEVICES = flags.DEFINE_integer(
@@ -26,4 +26,4 @@ def main(argv):
 
 
 def run():
-  app.run(main)
+  cli.run(main)

@@ -12,7 +12,7 @@
 from absl import app, flags
 from ml_collections import config_flags
 
-from jaxrestore import porting
+from jaxrestore import cli, porting
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Porting config file.")
 
@@ -33,4 +33,4 @@ def main(argv):
 
 def run():
   flags.mark_flags_as_required(["config"])
-  app.run(main)
+  cli.run(main)

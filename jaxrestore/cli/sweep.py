@@ -1,8 +1,10 @@
 """``jaxrestore-sweep --config=configs/sweep_course_net.py --workdir=DIR [--config.key=value]``."""
+from pathlib import Path
+
 from absl import app, flags
 from ml_collections import config_flags
 
-from jaxrestore import sweep
+from jaxrestore import cli, sweep
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Sweep config file.")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (sweep.csv, sweep.png).")
@@ -18,4 +20,4 @@ def main(argv):
 
 def run():
   flags.mark_flags_as_required(["config", "workdir"])
-  app.run(main)
+  cli.run(main, log_file=lambda: Path(_WORKDIR.value) / "sweep.log")

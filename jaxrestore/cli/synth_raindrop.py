@@ -6,22 +6,16 @@ import numpy as np
 from absl import app, flags
 from ml_collections import config_flags
 
-from jaxrestore.data import datasets, images, raindrop
+from jaxrestore import cli
+from jaxrestore.data import raindrop, synth
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Synthesis config file.")
 
 
 def _images(source: str, max_size: int) -> list[tuple[str, np.ndarray]]:
-  """RGB uint8 images of a folder, or of the embedded set ('skimage:train' /
-  'skimage:validation'), centre-cropped to at most ``max_size`` (0: whole) and
-  trimmed to sides that are multiples of 4."""
-  if source.startswith("skimage:"):
-    out = datasets.embedded_rgb(source.split(":", 1)[1])
-  else:
-    out = [(p.name, images.read_uint8(p, 3)) for p in images.list_images(source)]
-  if max_size:  # keeps the data set small enough for CPU training
-    out = [(n, images.center_crop(img, max_size)) for n, img in out]
-  return [(n, img[:img.shape[0] // 4 * 4, :img.shape[1] // 4 * 4]) for n, img in out]
+  """``synth.source_images`` trimmed to sides that are multiples of 4 (the generator's)."""
+  return [(n, img[:img.shape[0] // 4 * 4, :img.shape[1] // 4 * 4])
+          for n, img in synth.source_images(source, max_size)]
 
 
 def main(argv):
@@ -36,4 +30,4 @@ def main(argv):
 
 def run():
   flags.mark_flags_as_required(["config"])
-  app.run(main)
+  cli.run(main)

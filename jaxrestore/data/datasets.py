@@ -19,6 +19,7 @@ sizes before it starts. Nothing is ever downloaded:
 source; every record is checked while preparing, so a corrupt file, an image of
 the wrong channel count or mixed gray/RGB content fails there with its name.
 """
+import contextlib
 import hashlib
 import io
 import os
@@ -26,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow_datasets as tfds
+from absl import logging
 from PIL import Image
 
+from jaxrestore import errors
 from jaxrestore.data import images
 
 DEFAULT_CACHE = Path(os.environ.get("JAXRESTORE_DATA_CACHE",
@@ -232,15 +235,10 @@ def _synthetic_snow(spec: dict, cache_dir: Path) -> Path:
   from jaxrestore.data import snow  # pylint: disable=g-import-not-at-top
   size, seed = int(spec.get("max_size", 128)), int(spec.get("seed", 0))
   root = cache_dir / "synthetic_snow" / f"skimage_{size}_{seed}"
-  if not (root / "train").is_dir():
+  if not (root / "train").is_dir():  # write_snow100k moves a complete set into place
     crop = lambda items: [(n, a[:size, :size]) for n, a in items]  # noqa: E731
-    tmp = root.with_name(root.name + ".tmp")
-    if tmp.exists():
-      import shutil  # pylint: disable=g-import-not-at-top
-      shutil.rmtree(tmp)
-    snow.write_snow100k(tmp, crop(embedded_rgb("train")), crop(embedded_rgb("validation")),
+    snow.write_snow100k(root, crop(embedded_rgb("train")), crop(embedded_rgb("validation")),
                         seed=seed)
-    tmp.rename(root)  # complete or absent, never half-written
   return root
 
 
@@ -260,6 +258,21 @@ def _synthetic_raindrop(spec: dict, cache_dir: Path, min_images: int = 4) -> Pat
     raindrop.write_raindrop(root, crop("train"), crop("validation"), crop("validation"),
                             seed=seed)
   return root
+
+
+@contextlib.contextmanager
+def _tfds_console_to_log():
+  """What TFDS prints while it prepares a dataset (a line on stdout, progress bars) goes to
+  the log instead of the console."""
+  printed = io.StringIO()
+  tfds.display_progress_bar(False)
+  try:
+    with contextlib.redirect_stdout(printed):
+      yield
+  finally:
+    tfds.display_progress_bar(True)
+    for line in printed.getvalue().splitlines():
+      logging.info("tfds: %s", line)
 
 
 def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
@@ -307,12 +320,14 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
                                                    stems=stems),
                           data_dir=cache_dir, file_format="array_record")
   else:
-    raise ValueError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder', "
-                     "'snow100k', 'synthetic_snow', 'raindrop' or 'synthetic_raindrop')")
-  builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
-      manual_dir=spec.get("path")))
+    raise errors.ConfigError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder', "
+                             "'snow100k', 'synthetic_snow', 'raindrop' or 'synthetic_raindrop')")
+  with _tfds_console_to_log():
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+        manual_dir=spec.get("path")))
   if split not in builder.info.splits:
-    raise ValueError(f"dataset has no split {split!r}; it has {list(builder.info.splits)}")
+    raise errors.ConfigError(f"dataset has no split {split!r}; it has "
+                             f"{list(builder.info.splits)}")
   return builder.as_data_source(split=split)
 
 

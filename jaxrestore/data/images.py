@@ -1,8 +1,14 @@
 """Reading and writing image files with Pillow; every failure is a clear error.
 
-Images are returned as float32 HWC in [0, 1] (``read_image``) or uint8 HWC.
+Images are returned as float32 HWC in [0, 1] (``read_image``) or uint8 HWC. An
+image of more than ``PIL.Image.MAX_IMAGE_PIXELS`` pixels (about 89 million) is
+refused before it is decoded: a small file can declare a huge image (a
+decompression bomb). Pillow only warns up to twice that limit; here both are an
+``ImageError``. Raise or remove the limit (``None``) through that same variable.
 """
 import os
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +45,10 @@ def read_uint8(path: str | os.PathLike, channels: int | None = None) -> np.ndarr
   path = Path(path)
   if not path.is_file():
     raise ImageError(f"image not found: {path}")
+  if path.stat().st_size == 0:
+    raise ImageError(f"{path}: empty file, not an image")
   try:
-    with Image.open(path) as im:
+    with _open_within_limit(path) as im:
       im.load()
       mode = im.mode
       if mode in ("L", "RGB"):
@@ -49,13 +57,40 @@ def read_uint8(path: str | os.PathLike, channels: int | None = None) -> np.ndarr
         arr = np.asarray(im.convert("RGB" if mode != "LA" else "L"))
       else:
         raise ImageError(f"{path}: unsupported image mode {mode!r} (expected 8-bit gray or RGB)")
-  except (UnidentifiedImageError, OSError, SyntaxError) as e:
-    raise ImageError(f"{path}: not a readable image ({e})") from None
+  except ImageError:
+    raise
+  except UnidentifiedImageError:
+    raise ImageError(f"{path}: not an image file (not a format Pillow reads)") from None
+  except (OSError, SyntaxError, ValueError) as e:  # Pillow's kinds for damaged data
+    raise ImageError(f"{path}: damaged or truncated image ({e})") from None
   if arr.ndim == 2:
     arr = arr[:, :, None]
   if channels is not None and arr.shape[-1] != channels:
     raise ImageError(f"{path}: image has {arr.shape[-1]} channel(s), expected {channels}")
   return arr
+
+
+def _too_many_pixels(path: Path, pixels: int | None) -> ImageError:
+  limit = Image.MAX_IMAGE_PIXELS
+  size = f"{pixels:,} pixels" if pixels else f"more than {2 * limit:,} pixels"
+  return ImageError(f"{path}: {size}, over the limit of {limit:,} (PIL.Image.MAX_IMAGE_PIXELS): "
+                    "refused as a possible decompression bomb")
+
+
+def _open_within_limit(path: Path) -> Image.Image:
+  """``Image.open`` (which reads the header only), refusing images over the pixel limit."""
+  try:
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+      im = Image.open(path)
+  except Image.DecompressionBombError as e:  # over twice the limit; its size is in the message
+    found = re.search(r"\((\d+) pixels\)", str(e))
+    raise _too_many_pixels(path, int(found.group(1)) if found else None) from None
+  limit = Image.MAX_IMAGE_PIXELS
+  if limit is not None and im.width * im.height > limit:
+    im.close()
+    raise _too_many_pixels(path, im.width * im.height)
+  return im
 
 
 def read_image(path: str | os.PathLike, channels: int | None = None) -> np.ndarray:

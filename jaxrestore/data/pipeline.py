@@ -29,7 +29,7 @@ import grain
 from absl import flags
 import numpy as np
 
-from jaxrestore import process_lifetime
+from jaxrestore import errors, process_lifetime
 from jaxrestore.data import datasets, images
 
 
@@ -47,9 +47,9 @@ class NoiseSpec:
 
   def __post_init__(self):
     if self.kind not in ("gaussian", "poisson"):
-      raise ValueError(f"noise kind must be 'gaussian' or 'poisson', got {self.kind!r}")
+      raise errors.ConfigError(f"noise kind must be 'gaussian' or 'poisson', got {self.kind!r}")
     if (self.sigma_min is None) != (self.sigma_max is None):
-      raise ValueError("give both sigma_min and sigma_max, or neither")
+      raise errors.ConfigError("give both sigma_min and sigma_max, or neither")
 
   def apply(self, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if self.kind == "poisson":
@@ -70,7 +70,7 @@ class CropAugmentNoise(grain.transforms.RandomMap):
   def __init__(self, *, crop: int | None, channels: int, mode: str, keys: tuple[str, ...],
                noise: NoiseSpec | None, augment: bool, pad_small: bool = False):
     if mode not in ("denoise", "noise2noise", "paired"):
-      raise ValueError(f"unknown data mode {mode!r}")
+      raise errors.ConfigError(f"unknown data mode {mode!r}")
     self.crop, self.channels, self.mode = crop, channels, mode
     self.keys, self.noise, self.augment, self.pad_small = keys, noise, augment, pad_small
 
@@ -129,7 +129,8 @@ def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: in
   their records (global batch ``k`` = local batches ``k * n, ..., k * n + n - 1``).
   """
   if batch_size % shard_count:
-    raise ValueError(f"batch size {batch_size} is not divisible by the {shard_count} processes")
+    raise errors.ConfigError(f"batch size {batch_size} is not divisible by the {shard_count} "
+                             "processes")
   check_source(source, crop=None if pad_small else crop, channels=channels, where=where)
   ds = grain.MapDataset.source(source).seed(seed).shuffle().repeat()
   ds = ds.random_map(CropAugmentNoise(crop=crop, channels=channels, mode=mode, keys=keys,

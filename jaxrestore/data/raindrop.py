@@ -18,14 +18,14 @@ the release), which ``datasets.load({"kind": "raindrop", "path": root}, split)``
 reads.
 """
 import dataclasses
-import shutil
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from jaxrestore.data import images
+from jaxrestore import errors
+from jaxrestore.data import images, synth
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,27 +192,19 @@ def write_raindrop(root, train_items: list[tuple[str, np.ndarray]],
                    presets: tuple[str, ...] = ("light", "medium", "heavy")) -> Path:
   """Writes a Raindrop-layout dataset: ``<split>/data/N_rain.<ext>`` and
   ``<split>/gt/N_clean.<ext>``, N counting from 0 per split, each image with a
-  random preset; a split without items is left out. The set is written beside
-  ``root`` and moved in at the end, so a half-written set never looks complete."""
+  random preset; a split without items is left out. Complete or absent."""
   root = Path(root)
   if any((root / s).exists() for s in SPLIT_FORMATS):
-    raise FileExistsError(f"{root} already holds a dataset; choose an empty directory")
+    raise errors.OutputExistsError(f"{root} already holds a dataset; choose an empty directory")
   rng = np.random.default_rng(seed)
-  tmp = root.with_name(root.name + ".tmp")
-  if tmp.exists():
-    shutil.rmtree(tmp)
   splits = {"train": train_items, "test_a": test_a_items, "test_b": test_b_items}
-  for split, items in splits.items():
-    ext = SPLIT_FORMATS[split]
-    for n, (_, clean) in enumerate(items):
-      rainy, _ = synthesize(clean, rng, presets[int(rng.integers(len(presets)))])
-      _write(tmp / split / "data" / f"{n}_rain{ext}", rainy)
-      _write(tmp / split / "gt" / f"{n}_clean{ext}", clean)
-  tmp.mkdir(parents=True, exist_ok=True)
-  if root.exists():
-    for split in [s for s, items in splits.items() if items]:
-      (tmp / split).rename(root / split)
-    tmp.rmdir()
-  else:
-    tmp.rename(root)  # complete or absent
-  return root
+
+  def write(folder: Path):
+    for split, items in splits.items():
+      ext = SPLIT_FORMATS[split]
+      for n, (_, clean) in enumerate(items):
+        rainy, _ = synthesize(clean, rng, presets[int(rng.integers(len(presets)))])
+        _write(folder / split / "data" / f"{n}_rain{ext}", rainy)
+        _write(folder / split / "gt" / f"{n}_clean{ext}", clean)
+
+  return synth.write_atomically(root, write)

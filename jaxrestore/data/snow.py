@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from jaxrestore.data import images
+from jaxrestore import errors
+from jaxrestore.data import images, synth
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,21 +114,23 @@ def write_snow100k(root, train: list[tuple[str, np.ndarray]],
                    test: list[tuple[str, np.ndarray]], seed: int = 0,
                    train_presets: tuple[str, ...] = ("S", "M", "L")) -> Path:
   """Writes a Snow100K-layout dataset: each train image with a random preset,
-  every test image once per preset (``test/Snow100K-{S,M,L}``)."""
+  every test image once per preset (``test/Snow100K-{S,M,L}``); complete or absent."""
   root = Path(root)
   if (root / "train").exists() or (root / "test").exists():
-    raise FileExistsError(f"{root} already holds a dataset; choose an empty directory")
+    raise errors.OutputExistsError(f"{root} already holds a dataset; choose an empty directory")
   rng = np.random.default_rng(seed)
 
-  def put(rel, name, clean, preset):
-    snowy, mask = synthesize(clean, rng, preset)
-    stem = Path(name).stem + ".png"
-    for sub, img in (("synthetic", snowy), ("gt", clean), ("mask", mask)):
-      images.write_image(root / rel / sub / stem, img)
+  def write(folder: Path):
+    def put(rel, name, clean, preset):
+      snowy, mask = synthesize(clean, rng, preset)
+      stem = Path(name).stem + ".png"
+      for sub, img in (("synthetic", snowy), ("gt", clean), ("mask", mask)):
+        images.write_image(folder / rel / sub / stem, img)
 
-  for name, clean in train:
-    put("train", name, clean, train_presets[int(rng.integers(len(train_presets)))])
-  for preset in "SML":
-    for name, clean in test:
-      put(f"test/Snow100K-{preset}", name, clean, preset)
-  return root
+    for name, clean in train:
+      put("train", name, clean, train_presets[int(rng.integers(len(train_presets)))])
+    for preset in "SML":
+      for name, clean in test:
+        put(f"test/Snow100K-{preset}", name, clean, preset)
+
+  return synth.write_atomically(root, write)

@@ -22,7 +22,9 @@ softplus(l)``): the same values as the logs of the sigmoid, finite when D satura
 import jax
 import jax.numpy as jnp
 
+from jaxrestore import errors
 from jaxrestore.losses.pixel import mse
+from jaxrestore.models.layers import avg_pool
 
 ATT_THRESHOLD = 30.0 / 255.0
 
@@ -43,7 +45,7 @@ def area_downsample(x, k: int):
   n, h, w, c = x.shape
   if h % k or w % k:
     raise ValueError(f"area_downsample: {h}x{w} is not a multiple of {k}")
-  return x.reshape(n, h // k, k, w // k, k, c).mean(axis=(2, 4))
+  return avg_pool(x, k)
 
 
 def multiscale_loss(frames, clean, weights=(0.6, 0.8, 1.0)):
@@ -66,7 +68,7 @@ def generator_loss(out: dict, d_fake: dict, rain, clean, vgg, *, gan_weight: flo
   elif gan_loss == "non_saturating":
     l_gan = jnp.mean(jax.nn.softplus(-logit))  # -log D(O)
   else:
-    raise ValueError(f"gan_loss must be 'paper' or 'non_saturating', got {gan_loss!r}")
+    raise errors.ConfigError(f"gan_loss must be 'paper' or 'non_saturating', got {gan_loss!r}")
   parts = {"loss_gan": l_gan,
            "loss_att": attention_loss(out["attention"], attention_target(rain, clean), theta),
            "loss_ms": multiscale_loss((out["frame1"], out["frame2"], out["output"]), clean),

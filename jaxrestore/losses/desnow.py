@@ -13,13 +13,7 @@ optimiser's (torch-style coupled L2, see ``jaxrestore.optim``).
 """
 import jax.numpy as jnp
 
-
-def max_pool(x, k: int):
-  if k == 1:
-    return x
-  n, h, w, c = x.shape
-  x = x[:, :h // k * k, :w // k * k]
-  return x.reshape(n, h // k, k, w // k, k, c).max(axis=(2, 4))
+from jaxrestore.models.layers import max_pool
 
 
 def pyramid_loss(pred, target, tau: int = 4):
@@ -29,7 +23,8 @@ def pyramid_loss(pred, target, tau: int = 4):
   for i in range(tau + 1):
     if min(pred.shape[1:3]) < 2 ** i:  # a level coarser than the image has no pixels
       break
-    d = max_pool(pred, 2 ** i) - max_pool(target, 2 ** i)
+    k = 2 ** i
+    d = (max_pool(pred, k) - max_pool(target, k)) if k > 1 else pred - target
     total = total + jnp.sum(d * d) / pred.shape[0]
   return total
 

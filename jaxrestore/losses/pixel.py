@@ -1,6 +1,8 @@
 """Per-pixel losses between NHWC batches; each returns a scalar."""
 import jax.numpy as jnp
 
+from jaxrestore import errors
+
 
 def mse(pred, target):
   """``nn.MSELoss()``: mean over every element."""
@@ -24,4 +26,4 @@ def get_pixel_loss(name: str):
   try:
     return _LOSSES[name]
   except KeyError:
-    raise ValueError(f"unknown loss {name!r}; known: {sorted(_LOSSES)}") from None
+    raise errors.ConfigError(f"unknown loss {name!r}; known: {sorted(_LOSSES)}") from None

@@ -53,15 +53,9 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from jaxrestore.models.layers import (ConvTranspose2d, conv2d, torch_default_bias,
-                                      torch_default_kernel)
+from jaxrestore.models.layers import (ConvTranspose2d, avg_pool, conv2d, sequential,
+                                      torch_default_bias, torch_default_kernel)
 from jaxrestore.models.registry import register
-
-
-def _run(seq, x):
-  for layer in seq:
-    x = layer(x)
-  return x
 
 
 def _conv_relu(cin, cout, kernel, rngs, **kw):
@@ -75,8 +69,7 @@ def _pad_top_left_reflect(x):
 
 def _avg_pool2_stride1(x):
   """``nn.AvgPool2d(2, stride=1)``: H x W -> (H - 1) x (W - 1)."""
-  s = jax.lax.reduce_window(x, 0.0, jax.lax.add, (1, 2, 2, 1), (1, 1, 1, 1), "VALID")
-  return s / 4.0
+  return avg_pool(x, 2, stride=1)
 
 
 def _deconv(cin, cout, rngs):
@@ -124,15 +117,15 @@ class Generator(nnx.Module):
     self.output = nnx.List([conv2d(32, 3, 3, rngs=rngs)])
 
   def _attention_step(self, x, mask, h, c):
-    f = _run(self.det_conv0, jnp.concatenate([x, mask], -1))
+    f = sequential(self.det_conv0, jnp.concatenate([x, mask], -1))
     for block in (self.det_conv1, self.det_conv2, self.det_conv3, self.det_conv4,
                   self.det_conv5):
-      f = jax.nn.relu(_run(block, f) + f)
+      f = jax.nn.relu(sequential(block, f) + f)
     fh = jnp.concatenate([f, h], -1)
-    i, g = _run(self.conv_i, fh), _run(self.conv_g, fh)
-    c = _run(self.conv_f, fh) * c + i * g
-    h = _run(self.conv_o, fh) * jnp.tanh(c)
-    return _run(self.det_conv_mask, h), h, c
+    i, g = sequential(self.conv_i, fh), sequential(self.conv_g, fh)
+    c = sequential(self.conv_f, fh) * c + i * g
+    h = sequential(self.conv_o, fh) * jnp.tanh(c)
+    return sequential(self.det_conv_mask, h), h, c
 
   def __call__(self, x):
     if x.ndim != 4 or x.shape[-1] != 3:
@@ -147,19 +140,19 @@ class Generator(nnx.Module):
     for _ in range(self.iterations):
       mask, h, c = self._attention_step(x, mask, h, c)
       attention.append(mask)
-    y = _run(self.conv1, jnp.concatenate([x, mask], -1))
+    y = sequential(self.conv1, jnp.concatenate([x, mask], -1))
     res1 = y
-    y = _run(self.conv3, _run(self.conv2, y))
+    y = sequential(self.conv3, sequential(self.conv2, y))
     res2 = y
     for seq in (self.conv4, self.conv5, self.conv6, self.diconv1, self.diconv2, self.diconv3,
                 self.diconv4, self.conv7, self.conv8):
-      y = _run(seq, y)
-    frame1 = _run(self.outframe1, y)
-    y = _run(self.conv9, _run(self.deconv1, y) + res2)
-    frame2 = _run(self.outframe2, y)
-    y = _run(self.conv10, _run(self.deconv2, y) + res1)
+      y = sequential(seq, y)
+    frame1 = sequential(self.outframe1, y)
+    y = sequential(self.conv9, sequential(self.deconv1, y) + res2)
+    frame2 = sequential(self.outframe2, y)
+    y = sequential(self.conv10, sequential(self.deconv2, y) + res1)
     return {"attention": tuple(attention), "frame1": frame1, "frame2": frame2,
-            "output": _run(self.output, y)}
+            "output": sequential(self.output, y)}
 
 
 def _linear(cin, cout, rngs):
@@ -210,9 +203,9 @@ class Discriminator(nnx.Module):
                        f"of shape (B, {self.input_size[0]}, {self.input_size[1]}, 3), "
                        f"got {x.shape}")
     for seq in (self.conv1, self.conv2, self.conv3, self.conv4, self.conv5, self.conv6):
-      x = _run(seq, x)
-    mask = _run(self.conv_mask, x)
-    x = _run(self.conv8, _run(self.conv7, x * mask))
+      x = sequential(seq, x)
+    mask = sequential(self.conv_mask, x)
+    x = sequential(self.conv8, sequential(self.conv7, x * mask))
     x = jnp.transpose(x, (0, 3, 1, 2)).reshape(x.shape[0], -1)  # torch's (C, H, W) order
     logit = self.fc[1](self.fc[0](x))
     return {"mask": mask, "logit": logit, "prob": self.fc[2](logit)}

@@ -18,12 +18,8 @@ Init is torch's default for every layer (both projects kept it).
 import jax
 from flax import nnx
 
-from jaxrestore.models.layers import ConvTranspose2d, conv2d
+from jaxrestore.models.layers import ConvTranspose2d, conv2d, upsample_nearest
 from jaxrestore.models.registry import register
-
-
-def upsample_nearest(x, scale: int = 2):
-  return x.repeat(scale, axis=1).repeat(scale, axis=2)
 
 
 class Upsampling(nnx.Module):
@@ -47,6 +43,7 @@ def _check(x, channels, multiple):
 
 class CourseNetA(nnx.Sequential):
   size_multiple = 1
+  output_key = None  # returns the restored image itself
 
   def __init__(self, in_channels: int = 3, channels: tuple[int, int] = (32, 64),
                kernel_size: int = 2, stride: int = 1, padding: int = 1, *, rngs: nnx.Rngs):
@@ -65,6 +62,7 @@ class CourseNetA(nnx.Sequential):
 
 class CourseNetB(nnx.Sequential):
   size_multiple = 4
+  output_key = None  # returns the restored image itself
 
   def __init__(self, in_channels: int = 3, channels: tuple[int, int] = (32, 64),
                down_kernel: int = 2, up_kernel: int = 5, *, rngs: nnx.Rngs):

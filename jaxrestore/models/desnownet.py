@@ -42,7 +42,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from jaxrestore.models.layers import BatchNorm2d, PReLU
+from jaxrestore.models.layers import BatchNorm2d, PReLU, avg_pool, max_pool, sequential
 from jaxrestore.models.registry import register
 
 xavier_normal = nnx.initializers.variance_scaling(1.0, "fan_avg", "normal")
@@ -77,17 +77,14 @@ class MaxPool3(nnx.Module):
   """``nn.MaxPool2d(3, stride=1, padding=1)``."""
 
   def __call__(self, x):
-    return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 3, 3, 1), (1, 1, 1, 1),
-                                 ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return max_pool(x, 3, stride=1, padding=1)
 
 
 class AvgPool3(nnx.Module):
   """``nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)``."""
 
   def __call__(self, x):
-    window = lambda v: jax.lax.reduce_window(  # noqa: E731
-        v, 0.0, jax.lax.add, (1, 3, 3, 1), (1, 1, 1, 1), ((0, 0), (1, 1), (1, 1), (0, 0)))
-    return window(x) / window(jnp.ones_like(x[..., :1]))
+    return avg_pool(x, 3, stride=1, padding=1, count_include_pad=False)
 
 
 class _Factory:
@@ -118,12 +115,6 @@ class _Factory:
     return nnx.List(units)
 
 
-def _run(chain, x):
-  for m in chain:
-    x = m(x)
-  return x
-
-
 class Mixed3a(nnx.Module):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.pool(cin, "max")
@@ -142,7 +133,7 @@ class Mixed4a(nnx.Module):
     self.out_channels = 2 * f.w(96)
 
   def __call__(self, x):
-    return jnp.concatenate([_run(self.branch0, x), _run(self.branch1, x)], -1)
+    return jnp.concatenate([sequential(self.branch0, x), sequential(self.branch1, x)], -1)
 
 
 class Mixed5a(nnx.Module):
@@ -164,8 +155,8 @@ class InceptionA(nnx.Module):
     self.out_channels = 4 * f.w(96)
 
   def __call__(self, x):
-    return jnp.concatenate([self.branch0(x), _run(self.branch1, x), _run(self.branch2, x),
-                            _run(self.branch3, x)], -1)
+    return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), sequential(self.branch2, x),
+                            sequential(self.branch3, x)], -1)
 
 
 class ReductionA(nnx.Module):
@@ -176,7 +167,7 @@ class ReductionA(nnx.Module):
     self.out_channels = f.w(384) + f.w(256) + cin
 
   def __call__(self, x):
-    return jnp.concatenate([self.branch0(x), _run(self.branch1, x), self.branch2(x)], -1)
+    return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), self.branch2(x)], -1)
 
 
 class InceptionB(nnx.Module):
@@ -189,8 +180,8 @@ class InceptionB(nnx.Module):
     self.out_channels = f.w(384) + 2 * f.w(256) + f.w(128)
 
   def __call__(self, x):
-    return jnp.concatenate([self.branch0(x), _run(self.branch1, x), _run(self.branch2, x),
-                            _run(self.branch3, x)], -1)
+    return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), sequential(self.branch2, x),
+                            sequential(self.branch3, x)], -1)
 
 
 class ReductionB(nnx.Module):
@@ -202,7 +193,7 @@ class ReductionB(nnx.Module):
     self.out_channels = f.w(192) + f.w(320) + cin
 
   def __call__(self, x):
-    return jnp.concatenate([_run(self.branch0, x), _run(self.branch1, x), self.branch2(x)], -1)
+    return jnp.concatenate([sequential(self.branch0, x), sequential(self.branch1, x), self.branch2(x)], -1)
 
 
 class InceptionC(nnx.Module):
@@ -219,9 +210,9 @@ class InceptionC(nnx.Module):
 
   def __call__(self, x):
     b1 = self.branch1_0(x)
-    b2 = _run(self.branch2, x)
+    b2 = sequential(self.branch2, x)
     return jnp.concatenate([self.branch0(x), self.branch1_1a(b1), self.branch1_1b(b1),
-                            self.branch2_3a(b2), self.branch2_3b(b2), _run(self.branch3, x)], -1)
+                            self.branch2_3a(b2), self.branch2_3b(b2), sequential(self.branch3, x)], -1)
 
 
 class InceptionV4Same(nnx.Module):
@@ -245,11 +236,11 @@ class InceptionV4Same(nnx.Module):
     self.out_channels = self.blocks_c[-1].out_channels if blocks[2] else c
 
   def __call__(self, x):
-    x = _run(self.stem, x)
+    x = sequential(self.stem, x)
     x = self.mixed5a(self.mixed4a(self.mixed3a(x)))
-    x = _run(self.blocks_a, x)
-    x = _run(self.blocks_b, self.reduction_a(x))
-    return _run(self.blocks_c, self.reduction_b(x))
+    x = sequential(self.blocks_a, x)
+    x = sequential(self.blocks_b, self.reduction_a(x))
+    return sequential(self.blocks_c, self.reduction_b(x))
 
 
 class DilationPyramid(nnx.Module):
@@ -290,7 +281,7 @@ class PyramidConvs(nnx.Module):
                            conv(cin, cout, (7, 1), zero=zero_out, rngs=rngs)])
 
   def __call__(self, x):
-    return [self.conv1(x), self.conv3(x), _run(self.conv5, x), _run(self.conv7, x)]
+    return [self.conv1(x), self.conv3(x), sequential(self.conv5, x), sequential(self.conv7, x)]
 
 
 class PyramidMaxout(nnx.Module):

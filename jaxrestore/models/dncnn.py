@@ -48,6 +48,9 @@ def _bn_stack(n, features, eps, momentum, scale_init):
 class DnCNN(nnx.Module):
   """Plain DnCNN: conv-ReLU, (depth-2) x conv-[BN]-ReLU, conv; output ``x ± net(x)``."""
 
+  size_multiple = 1
+  output_key = None  # returns the restored image itself
+
   def __init__(self, depth: int = 17, features: int = 64, in_channels: int = 1,
                out_channels: int | None = None, use_bn: bool = True, use_bias: bool = True,
                residual: str = "subtract", bn_eps: float = 1e-5, bn_momentum: float = 0.1,
@@ -103,6 +106,9 @@ class UDnCNN(nnx.Module):
   before pooling).
   """
 
+  size_multiple = 1  # any H, W: pooling floors odd sizes, unpooling restores them
+  output_key = None  # returns the restored image itself
+
   def __init__(self, depth: int = 8, features: int = 64, channels: int = 3,
                use_bias: bool = True, bn_eps: float = 1e-5, bn_momentum: float = 0.1,
                bn_weight_init: float = 10.0, *, rngs: nnx.Rngs):
@@ -149,6 +155,9 @@ def dud_dilations(depth: int) -> list[int]:
 
 class DUDnCNN(nnx.Module):
   """UDnCNN with pooling replaced by dilated convolutions; same skips, any H, W."""
+
+  size_multiple = 1
+  output_key = None  # returns the restored image itself
 
   def __init__(self, depth: int = 8, features: int = 64, channels: int = 3,
                use_bias: bool = True, bn_eps: float = 1e-5, bn_momentum: float = 0.1,

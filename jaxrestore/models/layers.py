@@ -199,6 +199,42 @@ class BatchNorm2d(nnx.Module):
     return (x - mean) * (inv * self.scale[...]) + self.bias[...]
 
 
+def sequential(modules, x):
+  """Applies ``modules`` (a list of layers and functions) in order: ``nn.Sequential``'s
+  forward for lists kept as lists, so that their keys stay ``name.{i}``."""
+  for m in modules:
+    x = m(x)
+  return x
+
+
+def upsample_nearest(x, scale: int = 2):
+  """``nn.Upsample(scale_factor=scale, mode='nearest')`` for NHWC."""
+  return jnp.repeat(jnp.repeat(x, scale, axis=1), scale, axis=2)
+
+
+def _pool_padding(padding: int):
+  return ((0, 0), (padding, padding), (padding, padding), (0, 0))
+
+
+def max_pool(x, window: int, stride: int | None = None, padding: int = 0):
+  """``nn.MaxPool2d(window, stride, padding)`` for NHWC (floor mode, stride defaults to the
+  window; the gradient goes to one maximum of a window, as torch's)."""
+  stride = stride or window
+  return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, window, window, 1),
+                               (1, stride, stride, 1), _pool_padding(padding))
+
+
+def avg_pool(x, window: int, stride: int | None = None, padding: int = 0,
+             count_include_pad: bool = True):
+  """``nn.AvgPool2d(window, stride, padding, count_include_pad=...)`` for NHWC (floor mode)."""
+  stride = stride or window
+  window_sum = lambda v: jax.lax.reduce_window(  # noqa: E731
+      v, 0.0, jax.lax.add, (1, window, window, 1), (1, stride, stride, 1), _pool_padding(padding))
+  if count_include_pad or not padding:
+    return window_sum(x) / (window * window)
+  return window_sum(x) / window_sum(jnp.ones_like(x[..., :1]))
+
+
 def max_pool2x2_with_indices(x):
   """``F.max_pool2d(x, 2, return_indices=True)`` for NHWC (floor mode).
 

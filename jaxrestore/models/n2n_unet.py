@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from jaxrestore.models.layers import conv2d, max_pool2x2_with_indices
+from jaxrestore.models.layers import conv2d, max_pool2x2_with_indices, upsample_nearest
 from jaxrestore.models.registry import register
 
 
@@ -26,12 +26,9 @@ def _conv(cin, cout, rngs, gain=math.sqrt(2)):
   return conv
 
 
-def upsample_nearest2x(x):
-  return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
-
-
 class N2NUNet(nnx.Module):
   size_multiple = 32
+  output_key = None  # returns the restored image itself
 
   def __init__(self, in_channels: int = 3, out_channels: int = 3, enc_features: int = 48,
                dec_features: int = 96, negative_slope: float = 0.1, input_offset: float = 0.5,
@@ -80,7 +77,7 @@ class N2NUNet(nnx.Module):
     for a, b in ((self.dec_conv5, self.dec_conv5b), (self.dec_conv4, self.dec_conv4b),
                  (self.dec_conv3, self.dec_conv3b), (self.dec_conv2, self.dec_conv2b),
                  (self.dec_conv1a, self.dec_conv1b)):
-      n = jnp.concatenate([upsample_nearest2x(n), skips.pop()], axis=-1)
+      n = jnp.concatenate([upsample_nearest(n), skips.pop()], axis=-1)
       n = self._act(b, self._act(a, n))
     return self.dec_conv1(n) + self.input_offset
 

@@ -3,7 +3,23 @@
 A registered name may carry preset keyword arguments; the caller's kwargs
 override them. ``torch_ref.models`` has the same names and kwargs.
 """
-from typing import Callable
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from jaxrestore import errors
+
+
+@runtime_checkable
+class RestorationModel(Protocol):
+  """What the training loop, evaluation and restoration read from a model besides calling it.
+
+  Every registered restoration model declares both as class attributes.
+  """
+
+  size_multiple: int  # H and W must be multiples of it (U-Nets); inputs are padded to it
+  output_key: str | None  # None: returns the image; else the image's key in the dict it returns
+
+  def __call__(self, x) -> Any:
+    ...
 
 _REGISTRY: dict[str, Callable] = {}
 
@@ -25,7 +41,8 @@ def create(name: str, **kwargs):
   try:
     ctor = _REGISTRY[name]
   except KeyError:
-    raise ValueError(f"unknown model {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+    raise errors.ConfigError(
+        f"unknown model {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
   return ctor(**kwargs)
 
 

@@ -18,21 +18,18 @@ GAN's perceptual loss (the authors' wrapper normalises nothing: it passes its
 input straight to torchvision's features).
 Init is torch's default (the model is meant to carry pretrained weights).
 """
+import functools
+
 import jax
 import numpy as np
 from flax import nnx
 
-from jaxrestore.models.layers import conv2d
+from jaxrestore.models.layers import conv2d, max_pool
 from jaxrestore.models.registry import register
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
-
-
-def max_pool2(x):
-  """``nn.MaxPool2d(2, 2)`` (floor mode)."""
-  return jax.lax.reduce_window(x, -np.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
 
 
 class VGG16(nnx.Module):
@@ -42,7 +39,7 @@ class VGG16(nnx.Module):
     layers, cin = [], 3
     for v in CFG:
       if v == "M":
-        layers.append(max_pool2)
+        layers.append(functools.partial(max_pool, window=2))  # nn.MaxPool2d(2, 2)
       else:
         layers += [conv2d(cin, v, 3, padding=1, rngs=rngs), jax.nn.relu]
         cin = v

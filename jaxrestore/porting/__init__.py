@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flax import nnx
 
-from jaxrestore import checkpoints, models
+from jaxrestore import checkpoints, errors, models, tasks
 from jaxrestore.porting import course_nets, desnownet, dncnn, n2n_unet  # noqa: F401  (registers the mappings)
 from jaxrestore.porting import attentive_gan, vgg  # noqa: F401  (registers the mappings)
 from jaxrestore.porting.dncnn import merge_bn, merged_spec
@@ -66,10 +66,14 @@ def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | No
   if checkpoints.is_model_dir(path):
     return checkpoints.load_model(path, seed=seed)[0]
   if checkpoints.is_workdir(path):
-    return checkpoints.load_from_workdir(path, seed=seed)[0]
+    return tasks.load_trained_model(path, seed=seed)[0]
   model = _create(path, model_name, model_kwargs, seed)
   state = read_state_dict(path, key=key, rename=rename)
-  return torch_to_nnx(adapt_file_state(model, state), model)
+  try:
+    return torch_to_nnx(adapt_file_state(model, state), model)
+  except PortingError as e:
+    raise PortingError(f"{path}: {e} (scripts/port.py with --config.inspect=True shows the "
+                       "file beside the model)") from None
 
 
 def inspect_checkpoint(path, model_name: str, model_kwargs: dict | None = None,
@@ -89,7 +93,7 @@ def convert(src, dst, model_name: str | None = None, model_kwargs: dict | None =
   """
   src, dst = Path(src), Path(dst)
   if dst.exists():
-    raise FileExistsError(f"refusing to overwrite {dst}")
+    raise errors.OutputExistsError(f"refusing to overwrite {dst}")
   model = load_checkpoint(src, model_name, model_kwargs, key=key, rename=rename)
   if merge_bn:
     model = dncnn.merge_bn(model)
