@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 import jax
 from absl import app, flags
@@ -36,7 +36,7 @@ def verbose() -> bool:
   return _VERBOSE.value or os.environ.get("JAXRESTORE_VERBOSE", "0") not in ("", "0")
 
 
-def fail(message: str, exit_code: int = 1):
+def fail(message: object, exit_code: int = 1) -> NoReturn:
   """Prints ``error: <message>`` as one line on stderr and exits with ``exit_code``."""
   print("error: " + " ".join(str(message).split()), file=sys.stderr)
   sys.stdout.flush()
@@ -63,11 +63,33 @@ def log_to_file(path: str | os.PathLike | None) -> None:
     logging.getLogger().setLevel(logging.INFO)
 
 
+def _config_file(argv: list[str]) -> str | None:
+  """The file of ``--config=FILE[:arg]`` (or ``--config FILE``) in ``argv``, if any."""
+  argv = argv[:argv.index("--")] if "--" in argv else argv
+  for i, arg in enumerate(argv):
+    if arg.startswith("--config="):
+      return arg.split("=", 1)[1].split(":", 1)[0]
+    if arg == "--config" and i + 1 < len(argv):
+      return argv[i + 1].split(":", 1)[0]
+  return None
+
+
 def _parse_flags(argv: list[str]) -> list[str]:
+  """``flags.FLAGS(argv)``; what the user mistyped is a usage error (exit code 2)."""
+  config_file = _config_file(argv)
+  if config_file is not None and not Path(config_file).is_file():
+    fail(f"--config: config file not found: {config_file}", 2)  # config_flags: a traceback
   try:
     return flags.FLAGS(argv)
   except flags.Error as e:
-    fail(f"{e} (--helpshort lists the flags)", 2)
+    message = str(e)
+    if "Traceback (most recent call last)" in message:  # get_config raised; config_flags
+      lines = [line for line in message.splitlines() if line.strip()]  # quotes its traceback
+      message = f"{lines[0]} {lines[-1]}"
+    fail(f"{message} (--helpshort lists the flags)", 2)
+  except (AttributeError, KeyError) as e:  # a --config.* override the config lacks
+    key = str(e).strip('"')  # ml_collections quotes the quoted key once more
+    fail(f"no such config key: {key} (in a --config.* override)", 2)
 
 
 def run(main: Callable[[list[str]], None],

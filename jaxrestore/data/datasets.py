@@ -332,14 +332,7 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
 
 
 def decode(record: dict, key: str = "clean", channels: int | None = None) -> np.ndarray:
-  """uint8 HWC from a record's encoded image bytes."""
-  try:
-    with Image.open(io.BytesIO(record[key])) as im:
-      arr = np.asarray(im.convert("L" if im.mode in ("L", "LA") else "RGB"))
-  except Exception as e:  # Pillow raises many kinds for damaged data
-    raise images.ImageError(f"{record.get('name', '?')}: cannot decode '{key}' ({e})") from None
-  arr = arr[:, :, None] if arr.ndim == 2 else arr
-  if channels is not None and arr.shape[-1] != channels:
-    raise images.ImageError(f"{record.get('name', '?')}: {arr.shape[-1]} channel(s), "
-                            f"expected {channels}")
-  return arr
+  """uint8 HWC from a record's encoded image bytes (``images.read_uint8``'s checks)."""
+  name = record.get("name", "?")
+  return images.decode_uint8(record[key], name if key == "clean" else f"{name} ({key})",
+                             channels)

@@ -6,6 +6,7 @@ refused before it is decoded: a small file can declare a huge image (a
 decompression bomb). Pillow only warns up to twice that limit; here both are an
 ``ImageError``. Raise or remove the limit (``None``) through that same variable.
 """
+import io
 import os
 import re
 import warnings
@@ -45,10 +46,15 @@ def read_uint8(path: str | os.PathLike, channels: int | None = None) -> np.ndarr
   path = Path(path)
   if not path.is_file():
     raise ImageError(f"image not found: {path}")
-  if path.stat().st_size == 0:
-    raise ImageError(f"{path}: empty file, not an image")
+  return decode_uint8(path.read_bytes(), str(path), channels)
+
+
+def decode_uint8(data: bytes, name: str, channels: int | None = None) -> np.ndarray:
+  """``read_uint8`` of an image file's bytes; errors start with ``name`` (the file)."""
+  if not data:
+    raise ImageError(f"{name}: not a readable image: the file is empty")
   try:
-    with _open_within_limit(path) as im:
+    with _open_within_limit(io.BytesIO(data), name) as im:
       im.load()
       mode = im.mode
       if mode in ("L", "RGB"):
@@ -56,40 +62,40 @@ def read_uint8(path: str | os.PathLike, channels: int | None = None) -> np.ndarr
       elif mode in ("P", "RGBA", "LA", "CMYK", "YCbCr"):
         arr = np.asarray(im.convert("RGB" if mode != "LA" else "L"))
       else:
-        raise ImageError(f"{path}: unsupported image mode {mode!r} (expected 8-bit gray or RGB)")
+        raise ImageError(f"{name}: unsupported image mode {mode!r} (expected 8-bit gray or RGB)")
   except ImageError:
     raise
   except UnidentifiedImageError:
-    raise ImageError(f"{path}: not an image file (not a format Pillow reads)") from None
+    raise ImageError(f"{name}: not a readable image (not a format Pillow knows)") from None
   except (OSError, SyntaxError, ValueError) as e:  # Pillow's kinds for damaged data
-    raise ImageError(f"{path}: damaged or truncated image ({e})") from None
+    raise ImageError(f"{name}: not a readable image: damaged or truncated ({e})") from None
   if arr.ndim == 2:
     arr = arr[:, :, None]
   if channels is not None and arr.shape[-1] != channels:
-    raise ImageError(f"{path}: image has {arr.shape[-1]} channel(s), expected {channels}")
+    raise ImageError(f"{name}: image has {arr.shape[-1]} channel(s), expected {channels}")
   return arr
 
 
-def _too_many_pixels(path: Path, pixels: int | None) -> ImageError:
+def _too_many_pixels(name: str, pixels: int | None) -> ImageError:
   limit = Image.MAX_IMAGE_PIXELS
   size = f"{pixels:,} pixels" if pixels else f"more than {2 * limit:,} pixels"
-  return ImageError(f"{path}: {size}, over the limit of {limit:,} (PIL.Image.MAX_IMAGE_PIXELS): "
+  return ImageError(f"{name}: {size}, over the limit of {limit:,} (PIL.Image.MAX_IMAGE_PIXELS): "
                     "refused as a possible decompression bomb")
 
 
-def _open_within_limit(path: Path) -> Image.Image:
+def _open_within_limit(file: io.BytesIO, name: str) -> Image.Image:
   """``Image.open`` (which reads the header only), refusing images over the pixel limit."""
   try:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # Pillow's warning below twice the limit: an error here
       warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-      im = Image.open(path)
+      im = Image.open(file)
   except Image.DecompressionBombError as e:  # over twice the limit; its size is in the message
     found = re.search(r"\((\d+) pixels\)", str(e))
-    raise _too_many_pixels(path, int(found.group(1)) if found else None) from None
+    raise _too_many_pixels(name, int(found.group(1)) if found else None) from None
   limit = Image.MAX_IMAGE_PIXELS
   if limit is not None and im.width * im.height > limit:
     im.close()
-    raise _too_many_pixels(path, im.width * im.height)
+    raise _too_many_pixels(name, im.width * im.height)
   return im
 
 
