@@ -6,7 +6,7 @@ eval-mode generator ``apply``); ``torch eager`` is ``torch_ref.gan.train_step``
 and the twin generator under ``no_grad``. The torch generator and discriminator
 load the setup's initial weights; the perceptual loss's VGG16 is random but the
 same on both sides (saved as a model directory for ``config.gan.vgg``). The
-CPU recipe's shapes (``configs/attentive_gan_cpu.py``: crops of 64, batch 4, 4
+CPU recipe's shapes (``configs/attentive_gan.py:cpu``: crops of 64, batch 4, 4
 recurrent steps), the recipe's losses and Adam for G and D, float32.
 """
 import copy
@@ -20,9 +20,10 @@ import torch
 from flax import nnx
 
 import torch_ref.models as tm
-from jaxrestore import checkpoints, config_defaults, models, porting, steps, tasks
+from jaxrestore import checkpoints, models, porting, steps, tasks
 from benchmarks.core import rows_for_case, section
 from benchmarks.denoisers import torch_adam
+from recipes import load_config
 from torch_ref import gan as torch_gan
 
 
@@ -37,7 +38,7 @@ def _torch_twin(name: str, kwargs: dict, state: steps.TrainState) -> torch.nn.Mo
 
 def case_runners(crop: int, batch: int, iterations: int, seed: int = 0):
   """({impl: GAN step runner}, {impl: generator inference runner}) of one shape."""
-  config = config_defaults.attentive_gan_config()
+  config = load_config("attentive_gan.py")
   config.model_kwargs.iterations = iterations
   config.data.crop, config.data.batch_size, config.seed = crop, batch, seed
   vgg = models.create("vgg16", rngs=nnx.Rngs(seed))

@@ -1,6 +1,7 @@
 """Denoiser training steps and inference: JAX jit vs PyTorch eager and ``torch.compile``.
 
-Models, shapes and optimisers are the recipes' (``jaxrestore.config_defaults``):
+Models, shapes and optimisers are the recipes' (``config_defaults.base_config()``,
+``configs/ece285.py``, ``configs/n2n_unet.py``):
 DnCNN-17 (KAIR, with BN; gray, batch 128 of 40x40, and batch 16), the ECE285
 DnCNN / UDnCNN / DUDnCNN (RGB, batch 4 of 180x180) and the N2N U-Net (gray, batch
 8 of 128x128). Every case is timed for:
@@ -32,14 +33,14 @@ from jaxrestore import config_defaults, losses, models, optim, porting, steps, t
 from benchmarks import flops
 from benchmarks.core import rows_for_case, section
 from jaxrestore.models import dncnn
+from recipes import load_config
 
 BASELINES = {"jax jit": ("torch eager", "torch compile")}
-ECE285 = ("ece285_dncnn", "ece285_udncnn", "ece285_dudncnn")
 
 
 def torch_adam(params, cfg: ml_collections.ConfigDict) -> torch.optim.Adam:
   """``torch.optim.Adam`` of a recipe's optimizer config (what ``optim.make_optimizer`` builds)."""
-  if cfg.name != "adam" or cfg.get("schedule", {}).get("name", "constant") != "constant":
+  if cfg.name != "adam" or cfg.schedule.name != "constant":
     raise ValueError(f"the bench's torch side has constant-lr Adam only, got {cfg}")
   return torch.optim.Adam(params, lr=cfg.lr, betas=(cfg.b1, cfg.b2), eps=cfg.eps,
                           weight_decay=cfg.weight_decay)
@@ -110,8 +111,8 @@ def cases(quick: bool) -> list[tuple[ml_collections.ConfigDict, int, int]]:
   dncnn17 = config_defaults.base_config()  # the DnCNN-17 recipe's model, data and optimiser
   if quick:
     return [(dncnn17, 2, 16)]
-  recipes = [dncnn17, *map(config_defaults.ece285_config, ECE285),
-             config_defaults.n2n_config("noise2noise")]
+  recipes = [dncnn17, *(load_config(f"ece285.py:{v}") for v in ("dncnn", "udncnn", "dudncnn")),
+             load_config("n2n_unet.py")]
   return [(dncnn17, 16, 40)] + [(r, r.data.batch_size, r.data.crop) for r in recipes]
 
 

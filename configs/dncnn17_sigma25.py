@@ -26,8 +26,9 @@ def get_config():
   c.data.batch_size = 128
   c.data.num_workers = 1
   c.optimizer.lr = 1e-4
-  c.optimizer.schedule = {"name": "multistep", "gamma": 0.5,
-                          "milestones": (200_000, 400_000, 600_000, 800_000, 1_000_000)}
+  c.optimizer.schedule.name = "multistep"
+  c.optimizer.schedule.gamma = 0.5
+  c.optimizer.schedule.milestones = (200_000, 400_000, 600_000, 800_000, 1_000_000)
   c.num_steps = 1_000_000
   c.log_every = 10
   c.eval_every = 100

@@ -10,21 +10,15 @@ output_dir. The checkpoint is a training workdir, a model directory, or a torch
 .pth of the official ``Generator`` (then also --config.channel_order=bgr: it was
 trained on cv2's BGR images).
 """
-import ml_collections
+from jaxrestore.config_defaults import base_evaluate_config
 
 
 def get_config():
-  config = ml_collections.ConfigDict()
-  config.task = "derain"
-  config.checkpoint = "workdirs/attentive_gan"
-  config.checkpoint_key = ""
-  config.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
-  config.model = "attentive_gan_generator"
-  config.model_kwargs = ml_collections.ConfigDict()
-  config.channel_order = "rgb"  # rgb | bgr (weights trained on BGR input)
-  config.data_dir = "data/raindrop"
-  config.splits = ("test_a", "test_b")
-  config.cache_dir = ""
-  config.output_dir = "outputs/evaluate_attentive_gan"
-  config.save_grids = True
-  return config
+  c = base_evaluate_config()
+  c.task = "derain"
+  c.checkpoint = "workdirs/attentive_gan"
+  c.model = "attentive_gan_generator"
+  c.data_dir = "data/raindrop"
+  c.splits = ("test_a", "test_b")
+  c.output_dir = "outputs/evaluate_attentive_gan"
+  return c

@@ -7,20 +7,14 @@ Expected: a per-image table and ``mean_psnr=30.43`` (BSD68, with
 ``--config.checkpoint=`` a torch .pth (with ``--config.model=``) or a jaxrestore
 model directory.
 """
-import ml_collections
+from jaxrestore.config_defaults import base_evaluate_config
 
 
 def get_config():
-  config = ml_collections.ConfigDict()
-  config.checkpoint = "../shared/data/checkpoints/kair_dncnn_25.pth"
-  config.checkpoint_key = ""  # entry of a wrapped .pth state dict, e.g. "state_dict"
-  config.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
-  config.model = "kair_dncnn17_merged"  # registry name (torch checkpoints only)
-  config.model_kwargs = ml_collections.ConfigDict()
-  config.data_dir = "../shared/data/bsd/set12"
-  config.channels = 1
-  config.sigma = 25.0
-  config.seed = 0
-  config.output_dir = "outputs/evaluate"  # per-image CSV and input|output|target grids
-  config.save_grids = True
-  return config
+  c = base_evaluate_config()
+  c.checkpoint = "../shared/data/checkpoints/kair_dncnn_25.pth"
+  c.model = "kair_dncnn17_merged"
+  c.data_dir = "../shared/data/bsd/set12"
+  c.channels = 1
+  c.sigma = 25.0
+  return c

@@ -41,7 +41,9 @@ def get_config():
   c.eval.sigma = 50.0
   c.eval.max_images = 0
   c.optimizer.lr = 1e-4
-  c.optimizer.schedule = {"name": "multistep", "gamma": 0.5, "milestones": (300, 425)}
+  c.optimizer.schedule.name = "multistep"
+  c.optimizer.schedule.gamma = 0.5
+  c.optimizer.schedule.milestones = (300, 425)
   c.num_steps = 500
   c.log_every = 10
   c.eval_every = 50

@@ -6,19 +6,12 @@
 Defaults apply KAIR's DnCNN sigma=25 to gray images; for a trained workdir use
 ``--config.checkpoint=workdirs/smoke``. Expected: one PNG per input, same name.
 """
-import ml_collections
+from jaxrestore.config_defaults import base_restore_config
 
 
 def get_config():
-  c = ml_collections.ConfigDict()
-  c.input = ""
-  c.output_dir = "outputs/restored"
+  c = base_restore_config()
   c.checkpoint = "../shared/data/checkpoints/kair_dncnn_25.pth"
-  c.checkpoint_key = ""
-  c.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
-  c.model = "kair_dncnn17_merged"  # only for torch checkpoints
-  c.model_kwargs = ml_collections.ConfigDict()
+  c.model = "kair_dncnn17_merged"
   c.channels = 1
-  c.tile = 512  # 0: whole image at once
-  c.overlap = 48  # >= 2x the receptive-field radius (17 for DnCNN-17) gives exact results
   return c

@@ -106,7 +106,7 @@ def workdir_config(workdir: str | os.PathLike) -> dict:
 def workdir_model_spec(workdir: str | os.PathLike) -> tuple[str, dict]:
   """(registry name, kwargs) of the model a training workdir trains."""
   config = workdir_config(workdir)
-  return config["model"], config.get("model_kwargs") or {}
+  return config["model"], config["model_kwargs"]
 
 
 def load_model(path: str | os.PathLike, seed: int = 0) -> tuple[nnx.Module, str, dict]:

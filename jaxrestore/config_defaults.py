@@ -1,10 +1,33 @@
-"""The full set of training options with their defaults; configs/*.py override them."""
+"""Every option the code reads, with its default; the recipes in configs/*.py override them.
+
+``base_config()`` is training's (``scripts/train.py``; the sweep's too),
+``base_evaluate_config()`` the evaluate CLI's and ``base_restore_config()`` the
+restore CLI's. A key the code reads is declared here, so any key of any recipe can
+be set from the command line (``--config.gan.theta=0.9``).
+"""
 import ml_collections
+
+
+def optimizer_config() -> ml_collections.ConfigDict:
+  """The optimiser and its lr schedule (``jaxrestore.optim.make_optimizer``)."""
+  return ml_collections.ConfigDict({
+      "name": "adam",  # adam | adamw | sgd (torch.optim's)
+      "lr": 1e-4,
+      "weight_decay": 0.0,  # adam, sgd: coupled L2 (torch's); adamw: decoupled
+      "b1": 0.9, "b2": 0.999, "eps": 1e-8,  # adam, adamw
+      "momentum": 0.0, "dampening": 0.0, "nesterov": False,  # sgd
+      "schedule": {
+          "name": "constant",  # constant | multistep | cosine | exponential
+          "milestones": (),  # multistep: the steps at which the lr is multiplied by gamma
+          "gamma": 0.1,  # multistep; exponential: lr * gamma ** (step / transition_steps)
+          "transition_steps": 0,  # exponential
+          "decay_steps": 0,  # cosine: from lr to alpha * lr over decay_steps
+          "alpha": 0.0}})
 
 
 def base_config() -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
-  c.task = "denoise"  # denoise | desnow (jaxrestore/tasks.py: loss and evaluation)
+  c.task = "denoise"  # denoise | desnow | derain (jaxrestore/tasks/: loss and evaluation)
   c.model = "kair_dncnn17"
   c.model_kwargs = ml_collections.ConfigDict()
   c.loss = "mse"  # mse | l1 | sum_squared_half
@@ -26,7 +49,7 @@ def base_config() -> ml_collections.ConfigDict:
   # {"kind": "skimage", "config": "gray"|"rgb"} or {"kind": "folder", "path": ..., "subdirs": {...}}
   c.data.train = ml_collections.ConfigDict({"kind": "skimage", "config": "gray"})
   c.data.train_split = "train"
-  c.data.val = ml_collections.ConfigDict({"kind": "skimage", "config": "gray"})
+  c.data.val = ml_collections.ConfigDict({"kind": "skimage", "config": "gray"})  # None: no eval
   c.data.val_split = "validation"
   c.data.cache_dir = ""  # prepared array_record files; default ~/.cache/jaxrestore/tfds
   c.data.channels = 1
@@ -42,13 +65,26 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.noise.sigma_min = ml_collections.FieldReference(None, field_type=float)
   c.data.noise.sigma_max = ml_collections.FieldReference(None, field_type=float)
 
-  c.optimizer = ml_collections.ConfigDict({
-      "name": "adam", "lr": 1e-4, "weight_decay": 0.0, "b1": 0.9, "b2": 0.999, "eps": 1e-8,
-      "momentum": 0.0, "dampening": 0.0, "nesterov": False})
-  c.optimizer.schedule = ml_collections.ConfigDict({"name": "constant"})
+  c.optimizer = optimizer_config()
 
   c.eval = ml_collections.ConfigDict(
       {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2})
+
+  # The derain task's GAN (jaxrestore/tasks/derain.py, jaxrestore/losses/derain.py):
+  # L_G = gan_weight L_GAN + L_ATT(theta) + L_M + L_P, L_D = ... + map_weight L_map.
+  c.gan = ml_collections.ConfigDict()
+  c.gan.discriminator = "attentive_gan_discriminator"
+  c.gan.discriminator_kwargs = ml_collections.ConfigDict()  # its input_size is data.crop
+  c.gan.vgg = ""  # model dir of torchvision's VGG16 for L_P (configs/port_vgg16.py); "": random
+  c.gan.gan_weight = 0.01
+  c.gan.map_weight = 0.05
+  c.gan.theta = 0.8  # weight theta^(N-t) of the t-th of N attention maps in L_ATT
+  c.gan.gan_loss = "paper"  # paper: log(1 - D(O)) | non_saturating: -log D(O)
+  c.gan.d_optimizer = optimizer_config()
+
+  # The desnow task's loss (jaxrestore/losses/desnow.py): pyramid losses of y', y_hat and
+  # (times mask_weight) the mask z, over 2^0 ... 2^pyramid_levels poolings.
+  c.desnow = ml_collections.ConfigDict({"pyramid_levels": 4, "mask_weight": 3.0})
 
   # Multi-process runs (jaxrestore/distributed.py, docs/distributed.md); the defaults and an
   # environment without JAX_NUM_PROCESSES > 1 give the single-process run.
@@ -61,152 +97,38 @@ def base_config() -> ml_collections.ConfigDict:
   return c
 
 
-def ece285_config(model: str) -> ml_collections.ConfigDict:
-  """The ECE285 assignment's recipe: D=6, C=64, RGB, sigma=30, 180x180 crops, Adam 1e-3, batch 4."""
-  c = base_config()
-  c.model = model
-  c.data.train = {"kind": "skimage", "config": "rgb"}
-  c.data.train_split = "train"
-  c.data.val = {"kind": "folder", "path": "../shared/data/color/cbsd68"}
-  c.data.val_split = "data"
-  c.data.channels = 3
-  c.data.crop = 180
-  c.data.batch_size = 4
-  c.data.noise.sigma = 30.0
-  c.eval.sigma = 30.0
-  c.eval.max_images = 8
-  c.optimizer.lr = 1e-3
-  c.num_steps = 20_000
-  c.log_every = 50
-  c.eval_every = 1000
-  c.checkpoint_every = 1000
+def _checkpoint_options(c: ml_collections.ConfigDict):
+  """The model the evaluate and restore CLIs load (``porting.load_checkpoint``)."""
+  c.checkpoint = ""  # a training workdir, a jaxrestore model directory or a torch file
+  c.checkpoint_key = ""  # entry of a wrapped torch file's state dict, e.g. "state_dict"
+  c.checkpoint_rename = ()  # ((regex, replacement), ...) for a torch file's keys
+  c.model = ""  # registry name of a torch file's model (workdirs and model dirs name theirs)
+  c.model_kwargs = ml_collections.ConfigDict()
+  c.channel_order = "rgb"  # rgb | bgr (weights trained on BGR images)
+
+
+def base_evaluate_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.task = "denoise"  # what data_dir holds and how an image is scored (jaxrestore/tasks/)
+  _checkpoint_options(c)
+  c.data_dir = ""  # denoise: a folder of clean images; desnow, derain: the dataset's root
+  c.splits = ()  # desnow, derain: the test splits to evaluate
+  c.cache_dir = ""  # prepared array_record files; default ~/.cache/jaxrestore/tfds
+  c.channels = 1  # denoise: 1 (gray) or 3
+  c.sigma = 25.0  # denoise: the noise added to the clean images (0-255 scale)
+  c.seed = 0  # denoise: the noise's seed
+  c.output_dir = "outputs/evaluate"  # per-image CSV and input | output | ... | target grids
+  c.save_grids = True
   return c
 
 
-def n2n_config(mode: str) -> ml_collections.ConfigDict:
-  """The N2N U-Net on gray train400, Gaussian noise sigma ~ U[0, 50], validated on BSD68 at 25.
-
-  ``mode``: 'noise2noise' (target: a second, independent noisy draw) or 'denoise'
-  (noise-to-clean). NVlabs' optimiser: Adam 3e-4, beta2 = 0.99, L2 loss.
-  """
-  c = base_config()
-  c.model = "n2n_unet"
-  c.model_kwargs.in_channels = 1
-  c.model_kwargs.out_channels = 1
-  c.data.train = {"kind": "folder", "path": "../shared/data/bsd/train400"}
-  c.data.train_split = "data"
-  c.data.val = {"kind": "folder", "path": "../shared/data/bsd/bsd68"}
-  c.data.val_split = "data"
-  c.data.mode = mode
-  c.data.crop = 128
-  c.data.batch_size = 8
-  c.data.noise.sigma_min = 0.0
-  c.data.noise.sigma_max = 50.0
-  c.eval.sigma = 25.0
-  c.eval.max_images = 0
-  c.optimizer.lr = 3e-4
-  c.optimizer.b2 = 0.99
-  c.num_steps = 20_000
-  c.log_every = 50
-  c.eval_every = 2000
-  c.checkpoint_every = 1000
-  return c
-
-
-def course_net_config(model: str) -> ml_collections.ConfigDict:
-  """The EE-559 projects' recipe: 32x32 RGB noise2noise pairs, SGD momentum 0.9, lr 0.01, batch 4.
-
-  Trains on the embedded images and validates on their held-out split, so it runs
-  anywhere; Gaussian noise sigma ~ U[0, 50] per image (the course's pairs had
-  unspecified real noise).
-  """
-  c = base_config()
-  c.model = model
-  c.data.train = {"kind": "skimage", "config": "rgb"}
-  c.data.val = {"kind": "skimage", "config": "rgb"}
-  c.data.channels = 3
-  c.data.mode = "noise2noise"
-  c.data.crop = 32
-  c.data.batch_size = 4
-  c.data.noise.sigma_min = 0.0
-  c.data.noise.sigma_max = 50.0
-  c.eval.sigma = 25.0
-  c.optimizer.name = "sgd"
-  c.optimizer.lr = 0.01
-  c.optimizer.momentum = 0.9
-  c.num_steps = 5000
-  c.log_every = 100
-  c.eval_every = 2500
-  c.checkpoint_every = 1000
-  return c
-
-
-def desnownet_config(width_factor: int) -> ml_collections.ConfigDict:
-  """DesnowNet's recipe: 64x64 aligned crops of (snowy, clean, mask), batch 5, Adam 3e-5
-  with torch-style (coupled) L2 weight decay 5e-4, pyramid loss (tau 4, mask weight 3).
-
-  Data: a Snow100K-layout folder (``python scripts/synth_snow.py`` writes one).
-  """
-  c = base_config()
-  c.task = "desnow"
-  c.model = "desnownet"
-  c.model_kwargs.width_factor = width_factor
-  c.data.train = {"kind": "snow100k", "path": "data/snow"}
-  c.data.train_split = "train"
-  c.data.val = {"kind": "snow100k", "path": "data/snow"}
-  c.data.val_split = "test_m"
-  c.data.channels = 3
-  c.data.mode = "paired"
-  c.data.image_keys = ("input", "clean", "mask")
-  c.data.crop = 64
-  c.data.batch_size = 5
-  c.data.augment = False
-  c.data.pad_small = True
-  c.optimizer.lr = 3e-5
-  c.optimizer.weight_decay = 5e-4
-  c.num_steps = 100_000
-  c.log_every = 50
-  c.eval_every = 2000
-  c.checkpoint_every = 1000
-  c.eval.max_images = 0
-  c.eval.num_grids = 4
-  return c
-
-
-def attentive_gan_config() -> ml_collections.ConfigDict:
-  """The Attentive GAN (Qian et al. 2018): generator + discriminator, Adam 1e-4 each,
-  D step then G step per batch, 224x224 aligned crops of (rainy, clean).
-
-  ``L_G = 0.01 L_GAN + L_ATT + L_M + L_P``, ``L_D = -log D(R) - log(1 - D(O)) + 0.05 L_map``
-  (``jaxrestore/losses/derain.py``). The discriminator's FC input follows
-  ``data.crop``. ``gan.vgg``: a jaxrestore model dir of torchvision's VGG16
-  (``scripts/port.py --config=configs/port_vgg16.py``); empty = random VGG16.
-  The batch size is not published; 4 is ours.
-  """
-  c = base_config()
-  c.task = "derain"
-  c.model = "attentive_gan_generator"
-  c.model_kwargs.iterations = 4
-  c.gan = ml_collections.ConfigDict({
-      "discriminator": "attentive_gan_discriminator", "discriminator_kwargs": {},
-      "vgg": "", "gan_weight": 0.01, "map_weight": 0.05, "theta": 0.8, "gan_loss": "paper"})
-  c.gan.d_optimizer = ml_collections.ConfigDict(c.optimizer.to_dict())
-  c.data.train = {"kind": "raindrop", "path": "data/raindrop"}
-  c.data.train_split = "train"
-  c.data.val = {"kind": "raindrop", "path": "data/raindrop"}
-  c.data.val_split = "test_a"
-  c.data.channels = 3
-  c.data.mode = "paired"
-  c.data.image_keys = ("input", "clean")
-  c.data.crop = 224
-  c.data.batch_size = 4
-  c.data.augment = False
-  c.optimizer.lr = 1e-4
-  c.gan.d_optimizer.lr = 1e-4
-  c.num_steps = 100_000
-  c.log_every = 50
-  c.eval_every = 2000
-  c.checkpoint_every = 1000
-  c.eval.max_images = 0
-  c.eval.num_grids = 4
+def base_restore_config() -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.input = ""  # an image or a folder of images
+  c.output_dir = "outputs/restored"  # one PNG per input, same name
+  _checkpoint_options(c)
+  c.channels = 1  # 1 (gray) or 3
+  c.tile = 512  # 0: whole image at once
+  c.overlap = 48  # >= 2x the receptive-field radius (17 for DnCNN-17) gives exact results
+  c.save_maps = ()  # other outputs to write as gray images, e.g. ("attention",); needs tile=0
   return c

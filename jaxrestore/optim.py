@@ -44,35 +44,41 @@ def torch_momentum(momentum: float, dampening: float = 0.0,
 
 
 def make_schedule(cfg, base_lr: float):
-  name = cfg.get("name", "constant")
+  """The lr schedule of ``cfg`` (``config_defaults.optimizer_config().schedule``)."""
+  name = cfg.name
   if name == "constant":
     return optax.constant_schedule(base_lr)
   if name == "multistep":
     return optax.piecewise_constant_schedule(
         base_lr, {int(m): float(cfg.gamma) for m in cfg.milestones})
   if name == "cosine":
-    return optax.cosine_decay_schedule(base_lr, int(cfg.decay_steps), float(cfg.get("alpha", 0.0)))
+    return optax.cosine_decay_schedule(base_lr, _positive(cfg, "decay_steps"), float(cfg.alpha))
   if name == "exponential":
-    return optax.exponential_decay(base_lr, int(cfg.transition_steps), float(cfg.gamma))
-  raise errors.ConfigError(f"unknown schedule {name!r}")
+    return optax.exponential_decay(base_lr, _positive(cfg, "transition_steps"), float(cfg.gamma))
+  raise errors.ConfigError(f"unknown schedule {name!r} (constant, multistep, cosine, "
+                           "exponential)")
+
+
+def _positive(cfg, key: str) -> int:
+  if cfg[key] <= 0:
+    raise errors.ConfigError(f"the {cfg.name} schedule needs optimizer.schedule.{key} > 0")
+  return int(cfg[key])
 
 
 def make_optimizer(cfg) -> optax.GradientTransformation:
-  """``cfg``: name, lr, weight_decay, b1, b2, eps, momentum, dampening, nesterov, schedule."""
-  lr = make_schedule(cfg.get("schedule", {"name": "constant"}), float(cfg.lr))
-  wd = float(cfg.get("weight_decay", 0.0))
+  """The optimiser of ``cfg`` (``config_defaults.optimizer_config()``)."""
+  lr = make_schedule(cfg.schedule, float(cfg.lr))
+  wd = float(cfg.weight_decay)
   name = cfg.name
   if name == "adam":
-    adam = optax.adam(lr, b1=cfg.get("b1", 0.9), b2=cfg.get("b2", 0.999), eps=cfg.get("eps", 1e-8))
+    adam = optax.adam(lr, b1=cfg.b1, b2=cfg.b2, eps=cfg.eps)
     return optax.chain(optax.add_decayed_weights(wd), adam) if wd else adam
   if name == "adamw":
-    return optax.adamw(lr, b1=cfg.get("b1", 0.9), b2=cfg.get("b2", 0.999),
-                       eps=cfg.get("eps", 1e-8), weight_decay=wd)
+    return optax.adamw(lr, b1=cfg.b1, b2=cfg.b2, eps=cfg.eps, weight_decay=wd)
   if name == "sgd":
     parts = [optax.add_decayed_weights(wd)] if wd else []
-    if cfg.get("momentum", 0.0):
-      parts.append(torch_momentum(cfg.momentum, cfg.get("dampening", 0.0),
-                                  cfg.get("nesterov", False)))
+    if cfg.momentum:
+      parts.append(torch_momentum(cfg.momentum, cfg.dampening, cfg.nesterov))
     parts.append(optax.scale_by_learning_rate(lr))
     return optax.chain(*parts)
   raise errors.ConfigError(f"unknown optimizer {name!r} (adam, adamw, sgd)")

@@ -125,7 +125,7 @@ def build_data(config):
   if jax.process_index() > 0:
     distributed.barrier("jaxrestore: datasets prepared")
   train_src = datasets.load(d.train.to_dict(), d.train_split, cache)
-  val_src = datasets.load(d.val.to_dict(), d.val_split, cache) if d.get("val") else None
+  val_src = datasets.load(d.val.to_dict(), d.val_split, cache) if d.val else None
   if jax.process_index() == 0:
     distributed.barrier("jaxrestore: datasets prepared")
   if val_src is not None:
@@ -133,7 +133,7 @@ def build_data(config):
   ds = pipeline.train_dataset(
       train_src, batch_size=d.batch_size, crop=d.crop, channels=d.channels,
       seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
-      augment=d.augment, num_workers=d.num_workers, pad_small=d.get("pad_small", False),
+      augment=d.augment, num_workers=d.num_workers, pad_small=d.pad_small,
       shard_index=jax.process_index(), shard_count=jax.process_count())
   return ds, val_src
 
@@ -154,7 +154,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   distributed.initialize(config.distributed)
   workdir = Path(workdir).absolute()
   prepare_workdir(config, workdir, write=jax.process_index() == 0)
-  mesh, data_sharding, replicated = _sharding(config.get("num_devices") or None)
+  mesh, data_sharding, replicated = _sharding(config.num_devices or None)
   if config.data.batch_size % mesh.size:
     raise errors.ConfigError(f"batch size {config.data.batch_size} is not divisible by the "
                              f"{mesh.size} devices")

@@ -10,7 +10,6 @@ README "Parity tolerances"). Small widths and odd sizes keep it fast.
 """
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import pytest
 import torch
@@ -19,7 +18,7 @@ from flax import nnx
 import jaxrestore.models as jm
 import torch_ref.models as tm
 from jaxrestore import losses as jl
-from jaxrestore import optim, porting
+from jaxrestore import config_defaults, optim, porting
 from parity_tests.helpers import (ATOL, RTOL, assert_close, assert_state_equal_to_torch,
                                   grads_as_torch_names, max_violation, nchw_to_nhwc,
                                   to_float64)
@@ -145,8 +144,8 @@ def test_three_adam_steps_with_coupled_weight_decay_float64(kwargs):
     x, clean, mask = x.astype(np.float64), clean.astype(np.float64), mask.astype(np.float64)
     lr, wd = 3e-5 * 100, 5e-4  # the recipe's optimiser, lr scaled up so 3 steps move weights
     opt_t = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd)
-    cfg = ml_collections.ConfigDict({"name": "adam", "lr": lr, "weight_decay": wd, "b1": 0.9,
-                                     "b2": 0.999, "eps": 1e-8})
+    cfg = config_defaults.optimizer_config()  # Adam, b1 0.9, b2 0.999, eps 1e-8
+    cfg.update(lr=lr, weight_decay=wd)
     opt_j = nnx.Optimizer(model, optim.make_optimizer(cfg), wrt=nnx.Param)
     loss_fn = _jax_loss_fn(clean, mask)
     xj = jnp.asarray(nchw_to_nhwc(x))

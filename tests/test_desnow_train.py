@@ -8,13 +8,14 @@ import numpy as np
 from PIL import Image
 
 from jaxrestore import train
-from jaxrestore.config_defaults import desnownet_config
+from recipes import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tiny(data_cache):
-  c = desnownet_config(32)
+  c = load_config("desnownet.py")
+  c.model_kwargs.width_factor = 32
   c.model_kwargs.blocks = (0, 0, 0)
   c.model_kwargs.gamma = 1
   c.model_kwargs.pool = "pool"

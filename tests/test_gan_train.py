@@ -11,14 +11,14 @@ import pytest
 from PIL import Image
 
 from jaxrestore import tasks, train
-from jaxrestore.config_defaults import attentive_gan_config
+from recipes import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def tiny(data_cache):
-  c = attentive_gan_config()
+  c = load_config("attentive_gan.py")
   c.model_kwargs.iterations = 1
   c.data.cache_dir = str(data_cache)
   c.data.train = {"kind": "synthetic_raindrop", "max_size": 48, "seed": 0}

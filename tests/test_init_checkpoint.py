@@ -110,8 +110,8 @@ def test_bn_statistics_come_from_the_file(frozen_config, tmp_path):
 @pytest.mark.filterwarnings("ignore:config.gan.vgg is empty")
 def test_gan_generator_starts_from_the_weights(tmp_path):
   from jaxrestore import tasks
-  from jaxrestore.config_defaults import attentive_gan_config
-  c = attentive_gan_config()
+  from recipes import load_config
+  c = load_config("attentive_gan.py")
   c.model_kwargs.iterations = 1
   c.data.crop = 16
   setup = tasks.get("derain").make_setup(c)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jaxrestore import explicit, sweep
-from jaxrestore.config_defaults import course_net_config
+from recipes import load_config
 
 HP = [dict(lr=0.05, momentum=0.9, weight_decay=0.0, seed=0),
       dict(lr=0.02, momentum=0.0, weight_decay=1e-2, seed=1),
@@ -51,7 +51,7 @@ def test_rank_puts_diverged_last():
 
 
 def test_run_sweep_writes_ranked_outputs_and_survives_divergence(tmp_path, data_cache):
-  c = course_net_config("course_net_b")
+  c = load_config("sweep_course_net.py")
   c.model_kwargs.channels = (4, 8)
   c.data.cache_dir = str(data_cache)
   c.num_steps = 4

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import processes
-from jaxrestore import optim, steps, train
+from jaxrestore import config_defaults, optim, steps, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -153,9 +153,9 @@ def test_run_stopped_by_a_signal_leaves_no_process(tmp_path, data_cache, sig):
     (0.0, 0.0, False, 0.0), (0.9, 0.0, False, 0.0), (0.9, 0.5, False, 1e-2),
     (0.9, 0.0, True, 0.0), (0.9, 0.0, True, 1e-2)])
 def test_sgd_matches_torch(momentum, dampening, nesterov, wd):
-  import ml_collections
-  cfg = ml_collections.ConfigDict(dict(name="sgd", lr=0.1, momentum=momentum,
-                                       dampening=dampening, nesterov=nesterov, weight_decay=wd))
+  cfg = config_defaults.optimizer_config()
+  cfg.update(name="sgd", lr=0.1, momentum=momentum, dampening=dampening, nesterov=nesterov,
+             weight_decay=wd)
   tx = optim.make_optimizer(cfg)
   p0 = np.random.RandomState(0).randn(5).astype(np.float32)
   grads = np.random.RandomState(1).randn(10, 5).astype(np.float32)
@@ -173,8 +173,8 @@ def test_sgd_matches_torch(momentum, dampening, nesterov, wd):
 
 
 def test_adam_weight_decay_is_torch_coupled_l2():
-  import ml_collections
-  cfg = ml_collections.ConfigDict(dict(name="adam", lr=0.01, weight_decay=0.1))
+  cfg = config_defaults.optimizer_config()
+  cfg.update(name="adam", lr=0.01, weight_decay=0.1)
   tx = optim.make_optimizer(cfg)
   p0 = np.random.RandomState(0).randn(5).astype(np.float32)
   p, s = jnp.asarray(p0), tx.init(jnp.asarray(p0))
