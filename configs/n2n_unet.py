@@ -13,7 +13,7 @@ the embedded images with --config.data.train="{'kind': 'skimage', 'config': 'gra
 """
 from jaxrestore.config_defaults import base_config
 
-MODES = {"n2n": "noise2noise", "n2c": "denoise"}  # variant -> data.mode
+MODES = {"n2n": "noise2noise", "n2c": "noise2clean"}  # variant -> data.mode
 VARIANTS = tuple(MODES)
 
 

@@ -54,7 +54,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.cache_dir = ""  # prepared array_record files; default ~/.cache/jaxrestore/tfds
   c.data.channels = 1
   c.data.image_keys = ("clean",)
-  c.data.mode = "denoise"  # denoise | noise2noise | paired
+  c.data.mode = "noise2clean"  # noise2clean | noise2noise (target: a second noisy draw) | paired
   c.data.crop = 40
   c.data.batch_size = 128
   c.data.augment = True

@@ -52,7 +52,7 @@ def prepare_workdir(config: ml_collections.ConfigDict, workdir: Path, write: boo
       raise TrainingError(
           f"workdir {workdir} holds a run of a different model ("
           + "; ".join(f"{k}: {_lookup(old, k)!r} there, {_lookup(new, k)!r} now" for k in diff)
-          + "). Use a new --workdir; nothing was changed.")
+          + "). Use a new --workdir; the run there was not changed.")
   if write:  # atomic: other processes of a multi-process run may be reading it
     tmp = path.with_name(".config.json.tmp")
     tmp.write_text(json.dumps(new, indent=2))
@@ -169,7 +169,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
       state = setup.load_weights(state, initial_model(config))
     except (steps.WeightsMismatchError, porting.PortingError, porting.CheckpointError,
             FileNotFoundError) as e:
-      raise TrainingError(f"init_checkpoint {config.init_checkpoint}: {e}") from None
+      where = "" if config.init_checkpoint in str(e) else f"{config.init_checkpoint}: "
+      raise TrainingError(f"init_checkpoint {where}{e}") from None
     if jax.process_index() == 0:
       print(f"initialised {config.model} from {config.init_checkpoint}", flush=True)
   elif config.init_checkpoint and jax.process_index() == 0:  # resuming always wins

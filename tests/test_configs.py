@@ -124,10 +124,7 @@ def test_documented_configs_exist(path):
 # --- Config keys are read as attributes -------------------------------------------------------
 
 CONFIG_NAME = re.compile(r"config|cfg|\w+_cfg|\w+_config")
-# jaxrestore/cli and jaxrestore/tasks still read a few keys with .get; they join once they don't.
-NOT_YET = {("jaxrestore", "cli"), ("jaxrestore", "tasks")}
-SCANNED = [p for folder in ("jaxrestore", "benchmarks") for p in sorted((ROOT / folder).rglob("*.py"))
-           if p.relative_to(ROOT).parts[:2] not in NOT_YET]
+SCANNED = [p for folder in ("jaxrestore", "benchmarks") for p in sorted((ROOT / folder).rglob("*.py"))]
 
 
 def _is_config(node: ast.expr, aliases: set[str]) -> bool:

@@ -43,14 +43,14 @@ def main(argv):
   if out_dir.resolve() == (src if src.is_dir() else src.parent).resolve():
     raise app.UsageError("output_dir must differ from the input folder (inputs would be "
                          "overwritten)")
-  maps = tuple(cfg.get("save_maps", ()))
+  maps = tuple(cfg.save_maps)
   if maps and cfg.tile:
     raise app.UsageError("save_maps needs whole-image inference: set --config.tile=0")
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
                                   rename=tuple(cfg.checkpoint_rename))
   apply = evaluate.make_model_apply(model)
-  if cfg.get("channel_order", "rgb") == "bgr":
+  if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
   key = model.output_key
   image_of = (lambda o: o[key]) if key else (lambda o: o)  # noqa: E731

@@ -17,7 +17,7 @@ would outlive it.
 
 Modes (what a sample holds, all float32 HWC in [0, 1] before noise):
 
-* ``denoise``: ``input`` = clean + noise, ``target`` = clean.
+* ``noise2clean``: ``input`` = clean + noise, ``target`` = clean.
 * ``noise2noise``: ``input`` and ``target`` = two independent noisy draws of the
   clean image, ``clean`` kept for evaluation only.
 * ``paired``: ``input`` / ``target`` (and any other keys) read from the record,
@@ -69,8 +69,8 @@ class CropAugmentNoise(grain.transforms.RandomMap):
 
   def __init__(self, *, crop: int | None, channels: int, mode: str, keys: tuple[str, ...],
                noise: NoiseSpec | None, augment: bool, pad_small: bool = False):
-    if mode not in ("denoise", "noise2noise", "paired"):
-      raise errors.ConfigError(f"unknown data mode {mode!r}")
+    if mode not in ("noise2clean", "noise2noise", "paired"):
+      raise errors.ConfigError(f"unknown data mode {mode!r} (noise2clean, noise2noise, paired)")
     self.crop, self.channels, self.mode = crop, channels, mode
     self.keys, self.noise, self.augment, self.pad_small = keys, noise, augment, pad_small
 
@@ -93,7 +93,7 @@ class CropAugmentNoise(grain.transforms.RandomMap):
     if self.mode == "paired":
       return arrays
     clean = arrays["clean"]
-    if self.mode == "denoise":
+    if self.mode == "noise2clean":
       return {"input": self.noise.apply(clean, rng), "target": clean}
     return {"input": self.noise.apply(clean, rng), "target": self.noise.apply(clean, rng),
             "clean": clean}
@@ -116,7 +116,7 @@ def check_source(source, *, crop: int | None, channels: int, where: str = "datas
 
 
 def train_dataset(source, *, batch_size: int, crop: int, channels: int, seed: int,
-                  mode: str = "denoise", noise: NoiseSpec | None = None,
+                  mode: str = "noise2clean", noise: NoiseSpec | None = None,
                   keys: tuple[str, ...] = ("clean",), augment: bool = True,
                   num_workers: int = 0, pad_small: bool = False,
                   where: str = "training data", shard_index: int = 0,

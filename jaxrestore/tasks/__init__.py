@@ -34,7 +34,7 @@ def load_trained_model(workdir: str | os.PathLike, which: str = "best",
                        seed: int = 0) -> tuple[nnx.Module, str, dict, int]:
   """The trained model of a training workdir (the generator of a GAN run), from its best
   (by eval PSNR) or latest checkpoint: (model, registry name, kwargs, step)."""
-  task = get(checkpoints.workdir_config(workdir).get("task", "denoise"))
+  task = get(checkpoints.workdir_config(workdir)["task"])
   return checkpoints.load_from_workdir(workdir, which, seed, state_path=task.model_state_path)
 
 
