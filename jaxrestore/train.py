@@ -6,9 +6,12 @@ donated, logs (tqdm bar, it/s, ETA, metrics.jsonl, TensorBoard), evaluates,
 checkpoints, and resumes from the same workdir. A non-finite step stops the run
 with a clear error before anything is saved; the last checkpoint stays as it is.
 """
+import contextlib
 import json
 import math
 import os
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +30,33 @@ from jaxrestore.metric_writers import MetricWriter
 
 class TrainingError(errors.UserError, RuntimeError):
   """Training cannot go on (non-finite loss, incompatible workdir, ...)."""
+
+
+@contextlib.contextmanager
+def stop_between_steps_on_sigint():
+  """Ctrl-C (SIGINT) stops training between two steps, with a ``KeyboardInterrupt``
+  raised by the loop; a second Ctrl-C interrupts at once.
+
+  Python raises the interrupt wherever the main thread is, and one raised inside a
+  destructor (grain's shared-memory arrays are freed all the time) is printed as
+  "Exception ignored" and lost, so training went on. Yields a function that tells
+  whether a stop was asked. Outside the main thread signals are not ours: a no-op.
+  """
+  asked = threading.Event()
+  if threading.current_thread() is not threading.main_thread():
+    yield asked.is_set
+    return
+
+  def handler(signum, frame):
+    if asked.is_set():
+      signal.default_int_handler(signum, frame)
+    asked.set()
+
+  previous = signal.signal(signal.SIGINT, handler)
+  try:
+    yield asked.is_set
+  finally:
+    signal.signal(signal.SIGINT, previous)
 
 
 # --- The loop --------------------------------------------------------------------------------
@@ -203,37 +233,40 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   bar = tqdm(total=config.num_steps, initial=start, desc="train", unit="step",
              dynamic_ncols=True, mininterval=2.0, disable=jax.process_index() != 0)
   try:
-    for step in range(start + 1, config.num_steps + 1):
-      batch = jax.make_array_from_process_local_data(data_sharding, next(it))
-      state, step_metrics = train_step(state, batch)
-      pending.append(step_metrics)
-      bar.update(1)
-      saving = step % config.checkpoint_every == 0 or step == config.num_steps
-      if step % config.log_every == 0 or saving:  # never save before the NaN check
-        host = jax.device_get(pending)
-        bad = [step - len(host) + 1 + i for i, m in enumerate(host) if m["finite"] < 1]
-        if bad:
-          raise TrainingError(
-              f"loss or gradients became NaN/inf at step {bad[0]}; training stopped. The last "
-              f"checkpoint (step {latest.latest_step()}) is kept unchanged in {workdir}.")
-        now = time.time()
-        mean = {k: float(np.mean([m[k] for m in host])) for k in host[0] if k != "finite"}
-        rate = (step - step_last) / max(now - t_last, 1e-9)
-        eta = (config.num_steps - step) / max(rate, 1e-9)
-        writer.write(step, {**mean, "steps_per_sec": rate}, prefix="train/")
-        bar.set_postfix(loss=f"{mean['loss']:.5f}", psnr=f"{mean.get('psnr', 0):.2f}")
-        bar.write(f"step {step}/{config.num_steps} loss {mean['loss']:.6f} "
-                  f"psnr {mean.get('psnr', math.nan):.2f}  {rate:.2f} it/s  "
-                  f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")
-        pending, t_last, step_last = [], now, step
-      if val_src is not None and (step % config.eval_every == 0 or step == config.num_steps):
-        summary = evaluate_state(apply, state, val_src, config, step, workdir, writer)
-        bar.write(f"eval step {step}: psnr {summary['psnr']:.3f} ssim {summary['ssim']:.4f}")
-        best.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state)),
-                  metrics=summary)
-      if saving:
-        latest.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
-                                                  data=ocp.args.JsonSave(it.get_state())))
+    with stop_between_steps_on_sigint() as stop_asked:
+      for step in range(start + 1, config.num_steps + 1):
+        if stop_asked():
+          raise KeyboardInterrupt
+        batch = jax.make_array_from_process_local_data(data_sharding, next(it))
+        state, step_metrics = train_step(state, batch)
+        pending.append(step_metrics)
+        bar.update(1)
+        saving = step % config.checkpoint_every == 0 or step == config.num_steps
+        if step % config.log_every == 0 or saving:  # never save before the NaN check
+          host = jax.device_get(pending)
+          bad = [step - len(host) + 1 + i for i, m in enumerate(host) if m["finite"] < 1]
+          if bad:
+            raise TrainingError(
+                f"loss or gradients became NaN/inf at step {bad[0]}; training stopped. The last "
+                f"checkpoint (step {latest.latest_step()}) is kept unchanged in {workdir}.")
+          now = time.time()
+          mean = {k: float(np.mean([m[k] for m in host])) for k in host[0] if k != "finite"}
+          rate = (step - step_last) / max(now - t_last, 1e-9)
+          eta = (config.num_steps - step) / max(rate, 1e-9)
+          writer.write(step, {**mean, "steps_per_sec": rate}, prefix="train/")
+          bar.set_postfix(loss=f"{mean['loss']:.5f}", psnr=f"{mean.get('psnr', 0):.2f}")
+          bar.write(f"step {step}/{config.num_steps} loss {mean['loss']:.6f} "
+                    f"psnr {mean.get('psnr', math.nan):.2f}  {rate:.2f} it/s  "
+                    f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")
+          pending, t_last, step_last = [], now, step
+        if val_src is not None and (step % config.eval_every == 0 or step == config.num_steps):
+          summary = evaluate_state(apply, state, val_src, config, step, workdir, writer)
+          bar.write(f"eval step {step}: psnr {summary['psnr']:.3f} ssim {summary['ssim']:.4f}")
+          best.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state)),
+                    metrics=summary)
+        if saving:
+          latest.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state),
+                                                    data=ocp.args.JsonSave(it.get_state())))
   finally:
     bar.close()
     writer.close()
