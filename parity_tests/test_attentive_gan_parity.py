@@ -179,6 +179,7 @@ def test_discriminator_of_another_input_size_is_refused():
     porting.load_torch(jm.create(DISC, input_size=DISC_SIZE, rngs=nnx.Rngs(0)), sd)
 
 
+@pytest.mark.slow
 def test_generator_gradients_float64():
   with jax.enable_x64(True):
     net, model = _pair(GEN)
@@ -199,6 +200,7 @@ def test_generator_gradients_float64():
       np.testing.assert_allclose(grads[k], p.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 
 
+@pytest.mark.slow
 def test_discriminator_gradients_float64():
   with jax.enable_x64(True):
     net, model = _pair(DISC, input_size=DISC_SIZE)

@@ -12,6 +12,7 @@ from benchmarks import core, scaling
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_quick_writes_valid_json(tmp_path):
   out = tmp_path / "bench.json"
   proc = subprocess.run(
@@ -68,6 +69,7 @@ def test_unknown_section_is_a_clear_error(tmp_path):
   assert proc.returncode != 0 and "unknown bench sections ['nope']" in proc.stderr
 
 
+@pytest.mark.slow
 def test_scaling_quick_writes_rows_and_plot(tmp_path):
   out, png = tmp_path / "b.json", tmp_path / "s.png"
   proc = subprocess.run(

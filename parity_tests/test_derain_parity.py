@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import optax
+import pytest
 import torch
 from flax import nnx
 
@@ -96,6 +97,7 @@ def _float64_models(seed_g=0, seed_d=1, seed_v=2, size=16, iterations=2):
           tuple(to_float64(m) for m in (g_model, d_model, vgg_model)))
 
 
+@pytest.mark.slow
 def test_generator_loss_gradient_w_r_t_every_output():
   rain, clean = (a.astype(np.float64) for a in _batch())
   with jax.enable_x64(True):
@@ -126,6 +128,7 @@ def test_generator_loss_gradient_w_r_t_every_output():
                                  err_msg=k)
 
 
+@pytest.mark.slow
 def test_two_gan_iterations_match_torch():
   gan_loss = "paper"  # both forms' values: test_losses_match_in_float32
   batches = [tuple(a.astype(np.float64) for a in _batch(seed=s)) for s in (0, 1)]

@@ -69,6 +69,7 @@ def test_train_forward_float32_without_bn():
   _train_forward(*_pair(CASES[1])[:3])
 
 
+@pytest.mark.slow
 def test_train_forward_and_bn_stats_float64():
   """With BN in train mode the float32 forward is ill-posed (next test); float64 is not."""
   with jax.enable_x64(True):
@@ -116,6 +117,7 @@ def _jax_loss_fn(clean, mask):
   return lambda model, xj: jl.desnow_loss(model(xj), c, m)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kwargs", CASES, ids=IDS)
 def test_loss_and_gradients_float64(kwargs):
   with jax.enable_x64(True):
@@ -136,6 +138,7 @@ def test_loss_and_gradients_float64(kwargs):
       np.testing.assert_allclose(grads[k], p.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kwargs", CASES[:1], ids=IDS[:1])
 def test_three_adam_steps_with_coupled_weight_decay_float64(kwargs):
   with jax.enable_x64(True):

@@ -29,6 +29,7 @@ def _torch_psnrs(ckpt, folder):
   return np.array(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder,expected", [("data/bsd/set12", 30.43), ("data/bsd/bsd68", 29.23)])
 def test_kair_dncnn25_psnr_both_trees(shared_path, folder, expected):
   ckpt, folder = shared_path(CKPT), shared_path(folder)

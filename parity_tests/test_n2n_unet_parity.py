@@ -46,6 +46,7 @@ def test_train_forward(kwargs, n, h, w):
   check_train_forward(net, model, x)
 
 
+@pytest.mark.slow
 @parametrize_cases
 def test_gradients_float64(kwargs, n, h, w):
   with jax.enable_x64(True):

@@ -15,6 +15,7 @@ import itertools
 import jax
 import numpy as np
 import optax
+import pytest
 import torch
 from flax import nnx
 
@@ -27,6 +28,7 @@ from parity_tests.helpers import ATOL, RTOL, nhwc_to_nchw, to_float64
 STEPS = 20
 
 
+@pytest.mark.slow
 def test_dncnn17_loss_curves_agree(tmp_path):
   source = datasets.load({"kind": "skimage", "config": "gray"}, "train", tmp_path)
   batches = list(itertools.islice(iter(pipeline.train_dataset(

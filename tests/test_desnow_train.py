@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from jaxrestore import train
@@ -34,6 +35,7 @@ def _tiny(data_cache):
   return c
 
 
+@pytest.mark.slow
 def test_desnow_training_and_evaluation(tmp_path, data_cache):
   workdir = tmp_path / "run"
   _, summary = train.train_and_evaluate(_tiny(data_cache), workdir)

@@ -23,6 +23,7 @@ def test_recovery_value_and_gradient_are_finite_at_z_equal_1():
   assert gz[0] == 0 and ga[0] == 0
 
 
+@pytest.mark.slow
 def test_model_gradient_is_finite_when_the_mask_saturates():
   model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
                         pool="pool", use_bn=False, gamma=1)
@@ -59,6 +60,7 @@ def test_pyramid_loss_levels():
   assert float(losses.pyramid_loss(small, small.at[0, 0, 0, 0].set(1.0))) == pytest.approx(3.0)
 
 
+@pytest.mark.slow
 def test_identity_init_returns_the_input_and_still_learns():
   model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
                         pool="pool", identity_init=True)

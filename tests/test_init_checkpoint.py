@@ -50,6 +50,7 @@ def _assert_same(a, b):
     np.testing.assert_array_equal(a[k].numpy(), b[k].numpy(), err_msg=k)
 
 
+@pytest.mark.slow
 def test_run_starts_from_the_torch_file_and_resume_ignores_it(frozen_config, tmp_path, capsys):
   first = _torch_file(tmp_path / "a.pth", 1, prefix="net.")
   frozen_config.init_checkpoint = str(tmp_path / "a.pth")

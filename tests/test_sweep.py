@@ -50,6 +50,7 @@ def test_rank_puts_diverged_last():
   assert [r.rank for r in ranked] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_run_sweep_writes_ranked_outputs_and_survives_divergence(tmp_path, data_cache):
   c = load_config("sweep_course_net.py")
   c.model_kwargs.channels = (4, 8)

@@ -90,6 +90,7 @@ def _has_data_worker(pgid):
   return any("multiprocessing.spawn" in cmd for cmd in processes.in_group(pgid).values())
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_is_bit_identical(tmp_path, data_cache):
   """Also: the killed run's data worker (and every other process of it) ends by itself,
   as after a normal exit."""
@@ -118,6 +119,7 @@ def test_resume_after_sigkill_is_bit_identical(tmp_path, data_cache):
     np.testing.assert_array_equal(x, y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_run_stopped_by_a_signal_leaves_no_process(tmp_path, data_cache, sig):
   """SIGTERM or one SIGINT (to the training process alone, not its group as Ctrl-C would)
