@@ -1,6 +1,8 @@
 """layers: the sub-pixel transposed convolution and the convolutions' hand-written
 gradients equal lax's direct forms, in value and in every gradient, and leave no
 input-dilated or window-reversed convolution in the compiled program."""
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -103,3 +105,44 @@ def test_conv2d_layer_uses_it_only_where_it_applies():
                                                                         **kw})
     np.testing.assert_allclose(layer(x), ref + layer.bias[...], atol=1e-10)
     assert ("custom_vjp" in str(jax.make_jaxpr(layer)(x))) == custom
+
+
+def _gradient_conv_windows(fn, x, w, platform):
+  """The window attributes (stride, padding, dilations, reversal) of the convolutions in
+  ``fn``'s gradient program as lowered for ``platform`` (no device of it is needed)."""
+  grad = jax.jit(jax.grad(lambda x, w: fn(x, w).sum(), argnums=(0, 1)))
+  text = grad.trace(x, w).lower(lowering_platforms=(platform,)).as_text()
+  return sorted(re.findall(r"stablehlo\.convolution.*?(window = \{[^}]*\})", text))
+
+
+def _stride2_cases():
+  x, pad = _rand(11, (1, 8, 8, 3)), ((1, 1), (1, 1))
+  dn = jax.lax.conv_dimension_numbers(x.shape, (3, 3, 3, 4), layers.NHWC)
+  conv = (lambda x, w: layers.conv_general_dilated(x, w, (2, 2), pad, dimension_numbers=dn),
+          lambda x, w: layers._conv(x, w, 2, pad),
+          lambda x, w: jax.lax.conv_general_dilated(x, w, (2, 2), pad,
+                                                    dimension_numbers=layers.NHWC),
+          x, _rand(12, (3, 3, 3, 4)))
+  graphdef, state = nnx.split(layers.ConvTranspose2d(3, 4, 4, stride=2, padding=1,
+                                                     use_bias=False, rngs=nnx.Rngs(0)))
+
+  def layer(x, w):  # the layer's only parameter is its kernel
+    return nnx.merge(graphdef, jax.tree.map(lambda _: w, state))(x)
+
+  deconv = (layer, lambda x, w: layers.conv_transpose(x, w, 2, (1, 1), (16, 16)),
+            lambda x, w: _dilated_conv_transpose(x, w, 2, 1, 0), x, _rand(13, (4, 4, 3, 4)))
+  return {"conv2d": conv, "ConvTranspose2d": deconv}
+
+
+@pytest.mark.parametrize("platform", ["cpu", "cuda", "tpu"])
+@pytest.mark.parametrize("case", ["conv2d", "ConvTranspose2d"])
+def test_forward_convolution_gradients_only_on_cpu(case, platform):
+  """Lowered for CPU, the gradient program is the custom-VJP one (forward convolutions);
+  for GPU and TPU it is exactly XLA's own (input-dilated convolutions), which those
+  compilers run natively."""
+  ours, custom, lax_form, x, w = _stride2_cases()[case]
+  expected = _gradient_conv_windows(custom if platform == "cpu" else lax_form, x, w, platform)
+  assert _gradient_conv_windows(custom, x, w, platform) != _gradient_conv_windows(
+      lax_form, x, w, platform)  # the two forms can be told apart
+  assert _gradient_conv_windows(ours, x, w, platform) == expected
+  assert any("lhs_dilate = [2, 2]" in c for c in expected) == (platform != "cpu")

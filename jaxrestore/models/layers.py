@@ -20,6 +20,14 @@ gradients of ``conv2d`` and ``ConvTranspose2d`` are written out as forward
 convolutions (custom VJPs) instead of being left to autodiff. Values and gradients
 equal the direct forms (tests/test_layers.py); the timings are in
 docs/performance.md.
+
+That path only pays on XLA's CPU backend: GPU and TPU compilers run input-dilated
+and window-reversed convolutions natively (cuDNN, the MXU) and pick their own
+algorithms for XLA's gradients. So ``on_cpu`` chooses it per lowering platform
+(``lax.platform_dependent``: decided when the traced function is lowered for a
+backend, only the chosen form is compiled); everywhere else the layers are
+``lax.conv_general_dilated`` / the dilated transposed convolution with XLA's own
+gradients.
 """
 import functools
 import math
@@ -147,6 +155,13 @@ def _conv_bwd(stride, padding, res, g):
 _conv.defvjp(_conv_fwd, _conv_bwd)
 
 
+def on_cpu(cpu_form, other_form, *args):
+  """``cpu_form(*args)`` when lowered for the CPU backend, ``other_form(*args)`` for any
+  other (both must give the same values and shapes). Eagerly, the default backend
+  decides."""
+  return jax.lax.platform_dependent(*args, cpu=cpu_form, default=other_form)
+
+
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
                          dimension_numbers=None, feature_group_count=1, **kwargs):
   """``lax.conv_general_dilated`` for ``nnx.Conv``. A plain 2-D NHWC convolution (same
@@ -159,7 +174,11 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, r
            and all(d is None or tuple(d) == (1, 1) for d in (lhs_dilation, rhs_dilation))
            and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC))
   if plain:
-    return _conv(lhs, rhs, int(window_strides[0]), tuple(map(tuple, padding)))
+    stride, pads = int(window_strides[0]), tuple(map(tuple, padding))
+    return on_cpu(lambda x, k: _conv(x, k, stride, pads),
+                  lambda x, k: jax.lax.conv_general_dilated(x, k, (stride, stride), pads,
+                                                            dimension_numbers=NHWC),
+                  lhs, rhs)
   return jax.lax.conv_general_dilated(
       lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation, rhs_dilation=rhs_dilation,
       dimension_numbers=dimension_numbers, feature_group_count=feature_group_count, **kwargs)
@@ -264,8 +283,8 @@ class ConvTranspose2d(nnx.Module):
   """``nn.ConvTranspose2d(in, out, k, stride, padding, output_padding, dilation, bias)``.
 
   ``kernel`` is (kh, kw, in, out): torch's (in, out, kh, kw) weight transposed,
-  not flipped. Without dilation it runs as ``conv_transpose`` (sub-pixel); with
-  it, as the conv it is the adjoint of: the kernel flipped, padding ``dilation *
+  not flipped. Without dilation it runs on CPU as ``conv_transpose`` (sub-pixel);
+  with it, or on another backend, as the conv it is the adjoint of: the kernel flipped, padding ``dilation *
   (k - 1) - padding`` on each side plus ``output_padding`` at the bottom/right (the
   input dilated by ``stride``). Init is torch's, whose fan_in
   is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
@@ -284,18 +303,24 @@ class ConvTranspose2d(nnx.Module):
     self.bias = (nnx.Param(torch_default_bias(fan_in)(rngs.params(), (out_features,)))
                  if use_bias else None)
 
+  def _dilated(self, x, kernel):
+    lo = self.dilation * (kernel.shape[0] - 1) - self.padding
+    return jax.lax.conv_general_dilated(
+        x, kernel[::-1, ::-1], window_strides=(1, 1),
+        padding=[(lo, lo + self.output_padding)] * 2, lhs_dilation=(self.stride,) * 2,
+        rhs_dilation=(self.dilation,) * 2, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
   def __call__(self, x):
-    k = self.kernel[...].shape[0]
+    kernel = self.kernel[...]
+    k = kernel.shape[0]
     if self.dilation == 1:
       out_hw = tuple((d - 1) * self.stride - 2 * self.padding + k + self.output_padding
                      for d in x.shape[1:3])
-      y = conv_transpose(x, self.kernel[...], self.stride, (self.padding, self.padding), out_hw)
-      return y if self.bias is None else y + self.bias[...]
-    lo = self.dilation * (k - 1) - self.padding
-    y = jax.lax.conv_general_dilated(
-        x, self.kernel[...][::-1, ::-1], window_strides=(1, 1),
-        padding=[(lo, lo + self.output_padding)] * 2, lhs_dilation=(self.stride,) * 2,
-        rhs_dilation=(self.dilation,) * 2, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+      sub_pixel = lambda x, w: conv_transpose(  # noqa: E731
+          x, w, self.stride, (self.padding, self.padding), out_hw)
+      y = on_cpu(sub_pixel, self._dilated, x, kernel)
+    else:
+      y = self._dilated(x, kernel)
     return y if self.bias is None else y + self.bias[...]
 
 
