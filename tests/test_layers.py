@@ -78,9 +78,7 @@ def test_conv_transpose_equals_the_dilated_form(k, stride, padding, output_paddi
 def test_conv_gradient_equals_lax(k, stride, padding, size):
   pad = ((padding, padding), (padding, padding))
   x, w = _rand(5, (2, size, size + 2, 3)), _rand(6, (k, k, 3, 4))
-  ours = lambda x, w: layers.conv_general_dilated(  # noqa: E731
-      x, w, (stride, stride), pad, dimension_numbers=jax.lax.conv_dimension_numbers(
-          x.shape, w.shape, layers.NHWC))
+  ours = lambda x, w: layers._conv(x, w, stride, pad)  # noqa: E731  (float32's route)
   ref = lambda x, w: jax.lax.conv_general_dilated(x, w, (stride, stride), pad,  # noqa: E731
                                                   dimension_numbers=layers.NHWC)
   np.testing.assert_allclose(ours(x, w), ref(x, w), atol=1e-10)
@@ -103,8 +101,10 @@ def test_conv2d_layer_uses_it_only_where_it_applies():
     ref = jax.lax.conv_general_dilated(x, layer.kernel[...], padding=layer.padding,
                                        dimension_numbers=layers.NHWC, **{"window_strides": (1, 1),
                                                                         **kw})
-    np.testing.assert_allclose(layer(x), ref + layer.bias[...], atol=1e-10)
-    assert ("custom_vjp" in str(jax.make_jaxpr(layer)(x))) == custom
+    np.testing.assert_allclose(layer(x), ref + layer.bias[...], atol=1e-10)  # float64's route
+    graphdef, params = nnx.split(layer)
+    layer32 = nnx.merge(graphdef, jax.tree.map(lambda v: v.astype(jnp.float32), params))
+    assert ("custom_vjp" in str(jax.make_jaxpr(layer32)(x.astype(jnp.float32)))) == custom
 
 
 def _gradient_conv_windows(fn, x, w, platform):
@@ -116,13 +116,14 @@ def _gradient_conv_windows(fn, x, w, platform):
 
 
 def _stride2_cases():
-  x, pad = _rand(11, (1, 8, 8, 3)), ((1, 1), (1, 1))
+  """In float32: float64 takes another route on CPU (``conv_as_matmul``)."""
+  x, pad = _rand(11, (1, 8, 8, 3)).astype(jnp.float32), ((1, 1), (1, 1))
   dn = jax.lax.conv_dimension_numbers(x.shape, (3, 3, 3, 4), layers.NHWC)
   conv = (lambda x, w: layers.conv_general_dilated(x, w, (2, 2), pad, dimension_numbers=dn),
           lambda x, w: layers._conv(x, w, 2, pad),
           lambda x, w: jax.lax.conv_general_dilated(x, w, (2, 2), pad,
                                                     dimension_numbers=layers.NHWC),
-          x, _rand(12, (3, 3, 3, 4)))
+          x, _rand(12, (3, 3, 3, 4)).astype(jnp.float32))
   graphdef, state = nnx.split(layers.ConvTranspose2d(3, 4, 4, stride=2, padding=1,
                                                      use_bias=False, rngs=nnx.Rngs(0)))
 
@@ -130,7 +131,7 @@ def _stride2_cases():
     return nnx.merge(graphdef, jax.tree.map(lambda _: w, state))(x)
 
   deconv = (layer, lambda x, w: layers.conv_transpose(x, w, 2, (1, 1), (16, 16)),
-            lambda x, w: _dilated_conv_transpose(x, w, 2, 1, 0), x, _rand(13, (4, 4, 3, 4)))
+            lambda x, w: _dilated_conv_transpose(x, w, 2, 1, 0), x, _rand(13, (4, 4, 3, 4)).astype(jnp.float32))
   return {"conv2d": conv, "ConvTranspose2d": deconv}
 
 
@@ -146,3 +147,39 @@ def test_forward_convolution_gradients_only_on_cpu(case, platform):
       lax_form, x, w, platform)  # the two forms can be told apart
   assert _gradient_conv_windows(ours, x, w, platform) == expected
   assert any("lhs_dilate = [2, 2]" in c for c in expected) == (platform != "cpu")
+
+
+@pytest.mark.parametrize("k,stride,padding,lhs_dilation,rhs_dilation", [
+    (3, 1, (1, 1), 1, 1), (3, 2, (1, 0), 1, 1), (2, 1, (0, 0), 1, 2), (3, 1, (2, 2), 1, 2),
+    (4, 1, (-1, 2), 1, 1),  # negative padding crops, as lax's
+    (4, 1, (2, 3), 2, 1),   # ConvTranspose2d(k=4, stride=2, padding=1, output_padding=1)
+    (3, 1, (3, 3), 3, 2),   # a dilated, strided transposed convolution
+])
+def test_conv_as_matmul_equals_lax(k, stride, padding, lhs_dilation, rhs_dilation):
+  x, w = _rand(11, (2, 7, 8, 3)), _rand(12, (k, k, 3, 4))
+  args = ((stride, stride), (padding, padding), (lhs_dilation,) * 2, (rhs_dilation,) * 2)
+  ours = lambda x, w: layers.conv_as_matmul(x, w, *args)  # noqa: E731
+  ref = lambda x, w: jax.lax.conv_general_dilated(  # noqa: E731
+      x, w, *args[:2], lhs_dilation=args[2], rhs_dilation=args[3],
+      dimension_numbers=layers.NHWC)
+  np.testing.assert_allclose(ours(x, w), ref(x, w), atol=1e-10)
+  g = _rand(13, ref(x, w).shape)
+  for a, b in zip(jax.vjp(ours, x, w)[1](g), jax.vjp(ref, x, w)[1](g)):
+    np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+def test_float64_layers_compile_to_no_convolution_on_cpu():
+  """XLA's CPU backend runs float64 convolutions as a naive loop: none is left, in the
+  value or the gradients, for every convolution layer; lowered for GPU they stay
+  convolutions."""
+  x = _rand(14, (1, 8, 8, 3))
+  for layer in (layers.conv2d(3, 4, 3, rngs=nnx.Rngs(0)),
+                layers.conv2d(3, 4, 3, stride=2, dilation=2, rngs=nnx.Rngs(0)),
+                layers.ConvTranspose2d(3, 4, 4, stride=2, padding=1, rngs=nnx.Rngs(0)),
+                layers.ConvTranspose2d(3, 4, 3, stride=2, dilation=2, rngs=nnx.Rngs(0))):
+    graphdef, params = nnx.split(layer)
+    loss = lambda p, x: nnx.merge(graphdef, p)(x).sum()  # noqa: E731
+    params = jax.tree.map(lambda v: v.astype(jnp.float64), params)
+    hlo = jax.jit(jax.grad(loss, argnums=(0, 1))).lower(params, x).compile().as_text()
+    assert "convolution(" not in hlo, type(layer).__name__
+    assert _gradient_conv_windows(lambda x, p: nnx.merge(graphdef, p)(x), x, params, "cuda")

@@ -28,6 +28,13 @@ algorithms for XLA's gradients. So ``on_cpu`` chooses it per lowering platform
 backend, only the chosen form is compiled); everywhere else the layers are
 ``lax.conv_general_dilated`` / the dilated transposed convolution with XLA's own
 gradients.
+
+float64 convolutions on CPU (the parity tests' gradient and training checks) take
+another route: XLA's CPU backend has no library kernel for them and runs every float64
+convolution as a naive loop (a 64->64 3x3 convolution of 8x40x40 took 22x as long
+as in float32). ``conv_as_matmul`` computes them as shifted slices and one matrix
+product, whose autodiff is slices and matrix products too (3x faster than the loop
+in the same measurement).
 """
 import functools
 import math
@@ -87,6 +94,25 @@ def _window_grad(a, b, stride: int, lo: tuple[int, int], k_hw: tuple[int, int]):
                                      "VALID", rhs_dilation=(stride, stride),
                                      dimension_numbers=NHWC)  # (a's, kh, kw, b's channels)
   return out.transpose(1, 2, 0, 3)
+
+
+def conv_as_matmul(x, kernel, window_strides=(1, 1), padding=((0, 0), (0, 0)),
+                   lhs_dilation=None, rhs_dilation=None):
+  """``lax.conv_general_dilated`` (NHWC, HWIO, no groups, explicit padding, which may be
+  negative) as the ``kh * kw`` shifted, strided slices of the padded (and input-dilated)
+  ``x`` side by side, times the kernel as one matrix: the float64 route (module doc)."""
+  kh, kw, cin, cout = kernel.shape
+  (sh, sw), (dh, dw) = window_strides, rhs_dilation or (1, 1)
+  ih, iw = lhs_dilation or (1, 1)
+  zero = jnp.zeros((), x.dtype)
+  x = jax.lax.pad(x, zero, ((0, 0, 0), (*padding[0], ih - 1), (*padding[1], iw - 1), (0, 0, 0)))
+  n, h, w, _ = x.shape
+  oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+  taps = [jax.lax.slice(x, (0, i * dh, j * dw, 0),
+                        (n, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1, cin),
+                        (1, sh, sw, 1))
+          for i in range(kh) for j in range(kw)]
+  return jnp.concatenate(taps, axis=-1) @ kernel.reshape(kh * kw * cin, cout)
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
@@ -164,15 +190,22 @@ def on_cpu(cpu_form, other_form, *args):
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
                          dimension_numbers=None, feature_group_count=1, **kwargs):
-  """``lax.conv_general_dilated`` for ``nnx.Conv``. A plain 2-D NHWC convolution (same
-  stride on both axes, no dilation or groups, explicit padding) gets its gradients
-  as forward convolutions (``conv_transpose``, ``_window_grad``); everything else
-  goes to lax unchanged."""
-  plain = (len(window_strides) == 2 and window_strides[0] == window_strides[1]
-           and not isinstance(padding, str) and feature_group_count == 1
-           and all(v is None for v in kwargs.values())  # precision, out_sharding, ... unset
-           and all(d is None or tuple(d) == (1, 1) for d in (lhs_dilation, rhs_dilation))
-           and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC))
+  """``lax.conv_general_dilated`` for ``nnx.Conv``. A 2-D NHWC convolution without groups
+  and with explicit padding runs in float64 on CPU as ``conv_as_matmul``; in other dtypes,
+  a plain one (same stride on both axes, no dilation) gets its gradients as forward
+  convolutions (``conv_transpose``, ``_window_grad``) on CPU. Everything else goes to
+  lax unchanged."""
+  simple = (len(window_strides) == 2 and not isinstance(padding, str)
+            and feature_group_count == 1
+            and all(v is None for v in kwargs.values())  # precision, out_sharding, ... unset
+            and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, NHWC))
+  if simple and lhs.dtype == jnp.float64:
+    args = (window_strides, padding, lhs_dilation, rhs_dilation)
+    return on_cpu(lambda x, k: conv_as_matmul(x, k, *args),
+                  lambda x, k: jax.lax.conv_general_dilated(x, k, *args, dimension_numbers=NHWC),
+                  lhs, rhs)
+  plain = (simple and window_strides[0] == window_strides[1]
+           and all(d is None or tuple(d) == (1, 1) for d in (lhs_dilation, rhs_dilation)))
   if plain:
     stride, pads = int(window_strides[0]), tuple(map(tuple, padding))
     return on_cpu(lambda x, k: _conv(x, k, stride, pads),
@@ -286,8 +319,8 @@ class ConvTranspose2d(nnx.Module):
   not flipped. Without dilation it runs on CPU as ``conv_transpose`` (sub-pixel);
   with it, or on another backend, as the conv it is the adjoint of: the kernel flipped, padding ``dilation *
   (k - 1) - padding`` on each side plus ``output_padding`` at the bottom/right (the
-  input dilated by ``stride``). Init is torch's, whose fan_in
-  is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
+  input dilated by ``stride``); in float64 on CPU always that form, as
+  ``conv_as_matmul``. Init is torch's, whose fan_in is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
   """
 
   def __init__(self, in_features: int, out_features: int, kernel_size: int, *, stride: int = 1,
@@ -303,17 +336,20 @@ class ConvTranspose2d(nnx.Module):
     self.bias = (nnx.Param(torch_default_bias(fan_in)(rngs.params(), (out_features,)))
                  if use_bias else None)
 
-  def _dilated(self, x, kernel):
+  def _dilated(self, x, kernel, matmul: bool = False):
     lo = self.dilation * (kernel.shape[0] - 1) - self.padding
-    return jax.lax.conv_general_dilated(
-        x, kernel[::-1, ::-1], window_strides=(1, 1),
-        padding=[(lo, lo + self.output_padding)] * 2, lhs_dilation=(self.stride,) * 2,
-        rhs_dilation=(self.dilation,) * 2, dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    args = (x, kernel[::-1, ::-1], (1, 1), [(lo, lo + self.output_padding)] * 2,
+            (self.stride,) * 2, (self.dilation,) * 2)
+    if matmul:
+      return conv_as_matmul(*args)
+    return jax.lax.conv_general_dilated(*args, dimension_numbers=NHWC)
 
   def __call__(self, x):
     kernel = self.kernel[...]
     k = kernel.shape[0]
-    if self.dilation == 1:
+    if x.dtype == jnp.float64:
+      y = on_cpu(functools.partial(self._dilated, matmul=True), self._dilated, x, kernel)
+    elif self.dilation == 1:
       out_hw = tuple((d - 1) * self.stride - 2 * self.padding + k + self.output_padding
                      for d in x.shape[1:3])
       sub_pixel = lambda x, w: conv_transpose(  # noqa: E731
