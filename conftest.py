@@ -16,7 +16,23 @@ _CACHE_ENV = {"JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
               "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
 
 
+def _share_cores_between_workers():
+  """Under pytest-xdist, each worker (and the subprocesses its tests start) gets its
+  share of the cores for torch's and XLA's thread pools. Otherwise every worker runs
+  a thread per core and torch's OpenMP threads spin waiting for a core another worker
+  holds. XLA's CPU backend only has one thread or all: one, when the share is one."""
+  workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+  threads = (os.cpu_count() or 1) // workers
+  if workers < 2 or threads > 1:
+    return
+  os.environ.setdefault("OMP_NUM_THREADS", "1")
+  flag = "--xla_cpu_multi_thread_eigen"
+  if flag not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}=false".strip()
+
+
 def pytest_configure(config):
+  _share_cores_between_workers()
   if "JAX_COMPILATION_CACHE_DIR" in os.environ:  # the user's, or set by the xdist controller
     return
   config.jit_cache_dir = tempfile.mkdtemp(prefix="jaxrestore-tests-jit-")
@@ -28,3 +44,10 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
   if getattr(config, "jit_cache_dir", None):
     shutil.rmtree(config.jit_cache_dir, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items):
+  """Tests marked slow first (stable otherwise): pytest-xdist hands tests out in this
+  order, so the long ones start at once on every worker instead of ending the run on
+  one of them while the others wait."""
+  items.sort(key=lambda item: item.get_closest_marker("slow") is None)
