@@ -14,6 +14,29 @@ def _uniform(shape, fan_in):
   return torch.empty(shape).uniform_(-bound, bound)
 
 
+INITS = ("torch", "xavier")
+
+
+def _conv_params(module, weight_shape, out_channels, fan_in, bias, init):
+  """torch's default (U(+-1/sqrt(fan_in)) weight and bias) or Xavier-uniform weight, zero bias.
+
+  Xavier's bound sqrt(6 / ((I + O) kh kw)) is the same for a conv's (O, I, kh, kw)
+  and a transposed conv's (I, O, kh, kw) weight (``nn.init.xavier_uniform_``).
+  """
+  if init not in INITS:
+    raise ValueError(f"init must be one of {INITS}, got {init!r}")
+  if init == "xavier":
+    c1, c2, kh, kw = weight_shape
+    bound = math.sqrt(6.0 / ((c1 + c2) * kh * kw))
+    module._add("weight", torch.empty(weight_shape).uniform_(-bound, bound))
+    if bias:
+      module._add("bias", torch.zeros(out_channels))
+    return
+  module._add("weight", _uniform(weight_shape, fan_in))
+  if bias:
+    module._add("bias", _uniform((out_channels,), fan_in))
+
+
 class Module:
   """Base class: ``forward``, ``backward``, ``params`` and torch-style state dicts."""
 
@@ -88,17 +111,15 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-  """``nn.Conv2d`` as unfold + matmul."""
+  """``nn.Conv2d`` as unfold + matmul; ``init``: "torch" (its default) or "xavier"."""
 
   def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-               bias=True):
+               bias=True, init="torch"):
     super().__init__()
     self.k = _pair(kernel_size)
     self.geom = dict(kernel_size=self.k, stride=stride, padding=padding, dilation=dilation)
-    fan_in = in_channels * self.k[0] * self.k[1]
-    self._add("weight", _uniform((out_channels, in_channels) + self.k, fan_in))
-    if bias:
-      self._add("bias", _uniform((out_channels,), fan_in))
+    _conv_params(self, (out_channels, in_channels) + self.k, out_channels,
+                 in_channels * self.k[0] * self.k[1], bias, init)
 
   def forward(self, x):
     n, _, h, w = x.shape
@@ -124,15 +145,14 @@ class TransposeConv2d(Module):
   """``nn.ConvTranspose2d`` as matmul + fold; backward is unfold + matmul."""
 
   def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-               output_padding=0, dilation=1, bias=True):
+               output_padding=0, dilation=1, bias=True, init="torch"):
     super().__init__()
     self.k = _pair(kernel_size)
     self.geom = dict(kernel_size=self.k, stride=stride, padding=padding, dilation=dilation)
     self.output_padding = _pair(output_padding)
-    fan_in = out_channels * self.k[0] * self.k[1]  # torch: weight.size(1) * kh * kw
-    self._add("weight", _uniform((in_channels, out_channels) + self.k, fan_in))
-    if bias:
-      self._add("bias", _uniform((out_channels,), fan_in))
+    _conv_params(self, (in_channels, out_channels) + self.k, out_channels,
+                 out_channels * self.k[0] * self.k[1],  # torch: weight.size(1) * kh * kw
+                 bias, init)
 
   def forward(self, x):
     n, cin, h, w = x.shape
@@ -198,10 +218,10 @@ class Upsampling(Sequential):
   """Nearest upsampling then a conv; keys "1.*" as nn.Sequential(Upsample, Conv2d)."""
 
   def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, padding=None,
-               bias=True):
+               bias=True, init="torch"):
     padding = kernel_size // 2 if padding is None else padding
-    super().__init__(NearestUpsampling(scale_factor),
-                     Conv2d(in_channels, out_channels, kernel_size, padding=padding, bias=bias))
+    super().__init__(NearestUpsampling(scale_factor), Conv2d(
+        in_channels, out_channels, kernel_size, padding=padding, bias=bias, init=init))
 
 
 class ReLU(Module):
