@@ -84,7 +84,7 @@ def test_four_forms_agree_on_output_and_gradients(name, kwargs, hw):
   mse.forward(y_texp, tt)
   texp.zero_grad()
   texp.backward(mse.backward())
-  got_texp = dict(zip(texp.state_dict(), (g.numpy() for _, g in texp.params())))
+  got_texp = dict(zip(texp.state_dict(), (g.numpy() for _, g in texp.param())))
 
   @jax.jit
   def explicit_grads(params, x, t):

@@ -275,7 +275,15 @@ class Sigmoid(Module):
 
 
 class MSE:
-  """``nn.MSELoss()``: ``forward(pred, target) -> (loss, cache)``, ``backward(cache) -> grad``."""
+  """``nn.MSELoss()``: ``forward(pred, target) -> (loss, cache)``, ``backward(cache) -> grad``.
+
+  Backward, ours and the EE-559 practicals' side by side (they differ by a factor):
+    ours (torch's mean):   loss = mean((y - t)^2)  grad = 2 (y - t) / N   (N = y.size)
+    course practicals:     loss = sum((y - t)^2)   grad = 2 (y - t)       (``dloss``)
+  With plain SGD the sum's step at lr equals the mean's step at lr * N; the
+  mini-project frameworks that match ``nn.MSELoss`` (as their tests compare) use
+  ours. ``torch_ref.explicit.MSE`` is the same.
+  """
 
   def forward(self, pred, target):
     d = pred - target
