@@ -52,7 +52,7 @@ def _jax_runner(step, params, opt, x, t):
 
 
 def _torch_explicit_runner(net, x, t):
-  opt = TE.SGD(net.params(), lr=LR, momentum=MOMENTUM)
+  opt = TE.SGD(net.param(), lr=LR, momentum=MOMENTUM)
   mse = TE.MSE()
 
   def run():

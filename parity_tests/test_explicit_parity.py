@@ -9,6 +9,7 @@ import torch
 
 from jaxrestore import explicit as JE
 from parity_tests.helpers import ATOL, RTOL, nchw_to_nhwc, nhwc_to_nchw
+import torch_ref.models as tm
 from torch_ref import explicit as TE
 
 nn = torch.nn
@@ -52,7 +53,7 @@ def test_torch_twin_backward_equals_autograd(name, make, make_nn, shape):
   (yr * g).sum().backward()
   np.testing.assert_allclose(y.numpy(), yr.detach().numpy(), rtol=RTOL, atol=ATOL)
   np.testing.assert_allclose(gx.numpy(), xr.grad.numpy(), rtol=RTOL, atol=ATOL)
-  grads = dict(zip(mod.state_dict(), (g for _, g in mod.params())))
+  grads = dict(zip(mod.state_dict(), (g for _, g in mod.param())))
   for k, p in ref.named_parameters():
     np.testing.assert_allclose(grads[k].numpy(), p.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 
@@ -71,7 +72,7 @@ def test_jax_equals_torch_twin(name, make, make_nn, shape):
   gxj, gpj = jax.jit(jmod.backward)(params, cache, jnp.asarray(_to_nhwc(g.numpy())))
   np.testing.assert_allclose(_to_nchw(yj), yt.numpy(), rtol=RTOL, atol=ATOL)
   np.testing.assert_allclose(_to_nchw(gxj), gxt.numpy(), rtol=RTOL, atol=ATOL)
-  tgrads = dict(zip(tmod.state_dict(), (g for _, g in tmod.params())))
+  tgrads = dict(zip(tmod.state_dict(), (g for _, g in tmod.param())))
   for k, v in JE.state_dict(gpj).items():
     np.testing.assert_allclose(np.asarray(v), tgrads[k].numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 
@@ -104,3 +105,59 @@ def test_sgd_trajectories_equal_torch_optim(opts):
     for k in p0:
       np.testing.assert_allclose(twin_p[k].numpy(), ref[k].detach().numpy(), rtol=1e-6, atol=1e-6)
       np.testing.assert_allclose(np.asarray(jp[k]), ref[k].detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_torch_twin_has_the_course_framework_api():
+  """``param()`` pairs, ``zero_grad``, ``weight``/``bias``, ``set_weight``/``set_bias``,
+  ``state_dict``/``load_state_dict``: the calls the mini-project's framework lists."""
+  torch.manual_seed(0)
+  conv = TE.Conv2d(3, 4, 3)
+  x = torch.randn(1, 3, 8, 8)
+  # the course's own block test: forward equals F.conv2d with the layer's weight and bias
+  torch.testing.assert_close(conv.forward(x), nn.functional.conv2d(x, conv.weight, conv.bias))
+  net = TE.Sequential(conv, TE.ReLU(), TE.Upsampling(4, 3, 3), TE.Sigmoid())
+  pairs = net.param()
+  assert [tuple(p.shape) for p, _ in pairs] == [tuple(v.shape) for v in net.state_dict().values()]
+  assert pairs[0][0] is conv.weight and pairs[1][0] is conv.bias
+  net.backward(torch.ones_like(net.forward(x)))
+  assert all(g.abs().sum() > 0 for _, g in pairs)
+  net.zero_grad()
+  assert all(not g.any() for _, g in pairs)
+  w = torch.randn(4, 3, 3, 3)
+  conv.set_weight(w)
+  conv.set_bias(torch.zeros(4))
+  assert pairs[0][0] is conv.weight and torch.equal(conv.weight, w) and not conv.bias.any()
+  assert torch.equal(net.state_dict()["0.weight"], w)
+  with pytest.raises(ValueError, match=r"weight: shape \(4, 3, 2, 2\), expected \(4, 3, 3, 3\)"):
+    conv.set_weight(torch.zeros(4, 3, 2, 2))
+  with pytest.raises(KeyError, match="no bias"):
+    TE.Conv2d(1, 1, 1, bias=False).set_bias(torch.zeros(1))
+  sd = {k: torch.randn_like(v) for k, v in net.state_dict().items()}
+  net.load_state_dict(sd)
+  assert all(torch.equal(net.state_dict()[k], v) for k, v in sd.items())
+
+
+def test_torch_twin_to_moves_params_in_place():
+  """``to(torch.float64)`` keeps the tensors an optimiser holds; float64 matches autograd."""
+  torch.manual_seed(0)
+  net = TE.course_net_b(channels=(4, 8), down_kernel=4)
+  ref = tm.create("course_net_b", channels=(4, 8), down_kernel=4)
+  ref.load_state_dict(net.state_dict())
+  opt = TE.SGD(net.param(), lr=0.1, momentum=0.9)
+  assert net.to(torch.float64) is net
+  assert all(p.dtype == g.dtype == torch.float64 for p, g in net.param())
+  assert all(p is q for (p, _), (q, _) in zip(opt.params, net.param()))
+  ref.double()
+  x = torch.rand(2, 3, 16, 16, dtype=torch.float64)
+  y = net.forward(x)
+  assert y.dtype == torch.float64
+  mse = TE.MSE()
+  mse.forward(y, x)
+  net.zero_grad()
+  net.backward(mse.backward())
+  nn.functional.mse_loss(ref(x), x).backward()
+  for (k, p), (_, g) in zip(ref.named_parameters(), net.param()):
+    np.testing.assert_allclose(g.numpy(), p.grad.numpy(), rtol=1e-12, atol=1e-12, err_msg=k)
+  before = net.state_dict()["0.weight"].clone()
+  opt.step()
+  assert not torch.equal(net.state_dict()["0.weight"], before)  # the moved tensors were updated

@@ -58,3 +58,27 @@ def test_state_dict_round_trip_is_strict():
   assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(again)))
   with pytest.raises(KeyError, match="missing"):
     E.load_state_dict(params, {k: v for k, v in sd.items() if k != "0.bias"})
+
+
+def test_param_pairs_follow_state_dict_order():
+  net = E.course_net_b(channels=(4, 8), down_kernel=4)
+  # shapes only: the pairing is structural, nothing needs computing
+  params, grads = (jax.eval_shape(net.init, jax.random.PRNGKey(0)) for _ in range(2))
+  pairs = E.param(params, grads)
+  sd, gd = E.state_dict(params), E.state_dict(grads)
+  assert [p.shape for p, _ in pairs] == [v.shape for v in sd.values()]
+  for (p, g), k in zip(pairs, sd):
+    assert p is sd[k] and g is gd[k]
+
+
+@pytest.mark.parametrize("init", ["torch", "xavier"])
+def test_conv_init_options(init):
+  conv, tconv = E.Conv2d(6, 10, 4, init=init), E.TransposeConv2d(6, 10, 4, init=init)
+  for mod, fan_in in ((conv, 6 * 16), (tconv, 10 * 16)):  # torch: tconv fan_in = out * k * k
+    p = mod.init(jax.random.PRNGKey(0))
+    bound = np.sqrt(6 / (16 * 16)) if init == "xavier" else 1 / np.sqrt(fan_in)
+    w = np.asarray(p["weight"])
+    assert 0.95 * bound < np.abs(w).max() <= bound
+    assert np.any(p["bias"]) == (init == "torch")
+  with pytest.raises(ValueError, match="init must be one of"):
+    E.Conv2d(1, 1, 1, init="he").init(jax.random.PRNGKey(0))

@@ -4,6 +4,7 @@ import pytest
 from flax import nnx
 
 import jaxrestore.models as jm
+from jaxrestore import errors
 from jaxrestore.models.dncnn import dud_dilations
 
 
@@ -74,3 +75,42 @@ def test_bad_residual_and_channels():
     jm.create("dncnn", residual="sub", rngs=nnx.Rngs(0))
   with pytest.raises(ValueError, match="in_channels == out_channels"):
     jm.create("dncnn", in_channels=1, out_channels=3, rngs=nnx.Rngs(0))
+
+
+# The framework project's table: (kernel_size, stride, padding, dilation) -> trained at 32x32
+# ("incompatible shapes" where False).
+COURSE_NET_A_ROWS = {(2, 1, 0, 1): True, (2, 2, 0, 1): True, (2, 1, 0, 2): True,
+                     (2, 2, 0, 2): False, (2, 1, 1, 1): True, (2, 2, 1, 1): False,
+                     (3, 1, 1, 1): True}
+
+
+def test_course_net_a_output_hw_reproduces_the_source_table():
+  cn = jm.course_nets
+  for row, ok in COURSE_NET_A_ROWS.items():
+    kw = dict(zip(("kernel_size", "stride", "padding", "dilation"), row))
+    assert (cn.output_hw("course_net_a", (32, 32), **kw) == (32, 32)) == ok, row
+    if not ok:
+      with pytest.raises(cn.IncompatibleShapesError, match="incompatible shapes"):
+        cn.check_shapes("course_net_a", (32, 32), **kw)
+  assert cn.output_hw("course_net_a", (32, 32), kernel_size=2, stride=2, padding=1) == (30, 30)
+  with pytest.raises(cn.IncompatibleShapesError, match="to nothing"):
+    cn.output_hw("course_net_a", (4, 4), kernel_size=3, stride=2, padding=0)
+
+
+@pytest.mark.parametrize("down_kernel", [2, 4])
+@pytest.mark.parametrize("up_kernel", [3, 5])
+def test_course_net_b_keeps_sizes_for_every_grid_kernel(down_kernel, up_kernel):
+  """Down kernel 4 shrank 32x32 to 24x24 before it was padded by (k - 1) // 2."""
+  cn = jm.course_nets
+  kw = dict(down_kernel=down_kernel, up_kernel=up_kernel)
+  for hw in ((32, 32), (16, 8), (4, 4)):
+    cn.check_shapes("course_net_b", hw, **kw)
+  x = np.zeros((1, 32, 16, 3), np.float32)
+  # built and run abstractly (shapes only): nothing to compile
+  y = nnx.eval_shape(lambda: jm.create("course_net_b", channels=(4, 8), **kw, rngs=nnx.Rngs(0))(x))
+  assert y.shape == (1, 32, 16, 3)
+
+
+def test_course_net_init_is_checked():
+  with pytest.raises(errors.ConfigError, match="init must be one of"):
+    jm.create("course_net_b", init="he", rngs=nnx.Rngs(0))

@@ -70,6 +70,32 @@ def _uniform(key, shape, fan_in):
   return jax.random.uniform(key, shape, jnp.float32, -bound, bound)
 
 
+INITS = ("torch", "xavier")
+
+
+def _conv_init(key, weight_shape, out_channels, fan_in, bias, init):
+  """torch's default (U(+-1/sqrt(fan_in)) weight and bias) or Xavier-uniform weight, zero bias.
+
+  ``weight_shape`` is (O, I, kh, kw) or a transposed conv's (I, O, kh, kw): Xavier's
+  bound sqrt(6 / (fan_in + fan_out)) = sqrt(6 / ((I + O) kh kw)) is the same for both
+  (``nn.init.xavier_uniform_``).
+  """
+  if init not in INITS:
+    raise ValueError(f"init must be one of {INITS}, got {init!r}")
+  kw, kb = jax.random.split(key)
+  if init == "xavier":
+    c1, c2, kh, kw_ = weight_shape
+    bound = math.sqrt(6.0 / ((c1 + c2) * kh * kw_))
+    p = {"weight": jax.random.uniform(kw, weight_shape, jnp.float32, -bound, bound)}
+    if bias:
+      p["bias"] = jnp.zeros((out_channels,), jnp.float32)
+    return p
+  p = {"weight": _uniform(kw, weight_shape, fan_in)}
+  if bias:
+    p["bias"] = _uniform(kb, (out_channels,), fan_in)
+  return p
+
+
 class Linear(Module):
 
   def __init__(self, in_features, out_features, bias=True):
@@ -94,20 +120,17 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-  """``nn.Conv2d`` as unfold + matmul."""
+  """``nn.Conv2d`` as unfold + matmul; ``init``: "torch" (its default) or "xavier"."""
 
   def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-               bias=True):
+               bias=True, init="torch"):
     self.cin, self.cout, self.k = in_channels, out_channels, _pair(kernel_size)
     self.stride, self.padding, self.dilation, self.bias = stride, padding, dilation, bias
+    self.init_name = init
 
   def init(self, key):
-    kw, kb = jax.random.split(key)
-    fan_in = self.cin * self.k[0] * self.k[1]
-    p = {"weight": _uniform(kw, (self.cout, self.cin) + self.k, fan_in)}
-    if self.bias:
-      p["bias"] = _uniform(kb, (self.cout,), fan_in)
-    return p
+    return _conv_init(key, (self.cout, self.cin) + self.k, self.cout,
+                      self.cin * self.k[0] * self.k[1], self.bias, self.init_name)
 
   def _wmat(self, w):  # (O, I, kh, kw) -> (kh * kw * I, O), matching unfold's order
     return w.transpose(2, 3, 1, 0).reshape(-1, w.shape[0])
@@ -133,21 +156,17 @@ class TransposeConv2d(Module):
   """``nn.ConvTranspose2d``: the adjoint of a conv, as matmul + fold."""
 
   def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-               output_padding=0, dilation=1, bias=True):
+               output_padding=0, dilation=1, bias=True, init="torch"):
     self.cin, self.cout, self.k = in_channels, out_channels, _pair(kernel_size)
     self.stride, self.padding, self.dilation = stride, padding, dilation
-    self.output_padding, self.bias = _pair(output_padding), bias
+    self.output_padding, self.bias, self.init_name = _pair(output_padding), bias, init
     if any(op >= max(s, d) for op, s, d in zip(self.output_padding, _pair(stride),
                                                  _pair(dilation))):
       raise ValueError("output_padding must be smaller than stride or dilation (as torch)")
 
   def init(self, key):  # torch computes fan_in from weight.shape[1] * kh * kw = out * k * k
-    kw, kb = jax.random.split(key)
-    fan_in = self.cout * self.k[0] * self.k[1]
-    p = {"weight": _uniform(kw, (self.cin, self.cout) + self.k, fan_in)}
-    if self.bias:
-      p["bias"] = _uniform(kb, (self.cout,), fan_in)
-    return p
+    return _conv_init(key, (self.cin, self.cout) + self.k, self.cout,
+                      self.cout * self.k[0] * self.k[1], self.bias, self.init_name)
 
   def out_size(self, hw):
     return tuple((s - 1) * st - 2 * p + d * (k - 1) + op + 1 for s, st, p, d, k, op in zip(
@@ -218,10 +237,10 @@ class Upsampling(Sequential):
   """Nearest upsampling then a conv ("Upsampling" of the EPFL project); keys "1.*"."""
 
   def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, padding=None,
-               bias=True):
+               bias=True, init="torch"):
     padding = kernel_size // 2 if padding is None else padding
-    super().__init__(NearestUpsampling(scale_factor),
-                     Conv2d(in_channels, out_channels, kernel_size, padding=padding, bias=bias))
+    super().__init__(NearestUpsampling(scale_factor), Conv2d(
+        in_channels, out_channels, kernel_size, padding=padding, bias=bias, init=init))
 
 
 class ReLU(Module):
@@ -256,7 +275,15 @@ class Sigmoid(Module):
 
 
 class MSE:
-  """``nn.MSELoss()``: ``forward(pred, target) -> (loss, cache)``, ``backward(cache) -> grad``."""
+  """``nn.MSELoss()``: ``forward(pred, target) -> (loss, cache)``, ``backward(cache) -> grad``.
+
+  Backward, ours and the EE-559 practicals' side by side (they differ by a factor):
+    ours (torch's mean):   loss = mean((y - t)^2)  grad = 2 (y - t) / N   (N = y.size)
+    course practicals:     loss = sum((y - t)^2)   grad = 2 (y - t)       (``dloss``)
+  With plain SGD the sum's step at lr equals the mean's step at lr * N; the
+  mini-project frameworks that match ``nn.MSELoss`` (as their tests compare) use
+  ours. ``torch_ref.explicit.MSE`` is the same.
+  """
 
   def forward(self, pred, target):
     d = pred - target

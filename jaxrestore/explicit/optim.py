@@ -45,6 +45,12 @@ def state_dict(params, prefix: str = "") -> dict:
   return out
 
 
+def param(params, grads) -> list:
+  """[(parameter, gradient)] in ``state_dict`` order: the torch twin's ``param()``."""
+  flat_g = state_dict(grads)
+  return [(v, flat_g[k]) for k, v in state_dict(params).items()]
+
+
 def load_state_dict(params, state: dict):
   """The inverse of ``state_dict``: same keys and shapes as ``params``, strictly."""
   flat = state_dict(params)

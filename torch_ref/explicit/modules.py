@@ -14,8 +14,37 @@ def _uniform(shape, fan_in):
   return torch.empty(shape).uniform_(-bound, bound)
 
 
+INITS = ("torch", "xavier")
+
+
+def _conv_params(module, weight_shape, out_channels, fan_in, bias, init):
+  """torch's default (U(+-1/sqrt(fan_in)) weight and bias) or Xavier-uniform weight, zero bias.
+
+  Xavier's bound sqrt(6 / ((I + O) kh kw)) is the same for a conv's (O, I, kh, kw)
+  and a transposed conv's (I, O, kh, kw) weight (``nn.init.xavier_uniform_``).
+  """
+  if init not in INITS:
+    raise ValueError(f"init must be one of {INITS}, got {init!r}")
+  if init == "xavier":
+    c1, c2, kh, kw = weight_shape
+    bound = math.sqrt(6.0 / ((c1 + c2) * kh * kw))
+    module._add("weight", torch.empty(weight_shape).uniform_(-bound, bound))
+    if bias:
+      module._add("bias", torch.zeros(out_channels))
+    return
+  module._add("weight", _uniform(weight_shape, fan_in))
+  if bias:
+    module._add("bias", _uniform((out_channels,), fan_in))
+
+
 class Module:
-  """Base class: ``forward``, ``backward``, ``params`` and torch-style state dicts."""
+  """Base class: the mini-project's ``Module`` API.
+
+  ``forward(x)``, ``backward(grad_out) -> grad_in`` (accumulates the parameter
+  gradients), ``param()`` -> [(parameter, gradient)], ``zero_grad()``,
+  ``state_dict()`` / ``load_state_dict()``, ``to(device or dtype)``; layers with
+  weights add ``weight`` / ``bias`` and ``set_weight`` / ``set_bias``.
+  """
 
   def __init__(self):
     self._params: dict[str, torch.Tensor] = {}
@@ -28,16 +57,29 @@ class Module:
   def children(self):
     return []
 
-  def params(self):
-    """[(parameter, gradient)] of this module and its children."""
+  def param(self):
+    """[(parameter, gradient)] of this module and its children, in ``state_dict`` order.
+
+    The tensors themselves (not copies): an optimiser updates them in place, and
+    ``to`` and ``set_weight`` keep them the same objects.
+    """
     out = [(self._params[k], self._grads[k]) for k in self._params]
     for _, child in self.children():
-      out += child.params()
+      out += child.param()
     return out
 
   def zero_grad(self):
-    for _, g in self.params():
+    for _, g in self.param():
       g.zero_()
+
+  def to(self, *args, **kwargs):
+    """``Tensor.to`` on every parameter and gradient, in place (the same tensor objects,
+    so ``param()`` pairs an optimiser already holds follow); returns ``self``."""
+    with torch.no_grad():
+      for p, g in self.param():
+        p.data = p.data.to(*args, **kwargs)
+        g.data = g.data.to(*args, **kwargs)
+    return self
 
   def state_dict(self, prefix=""):
     out = {prefix + k: v.clone() for k, v in self._params.items()}
@@ -66,7 +108,36 @@ class Module:
       return self.forward(x)
 
 
-class Linear(Module):
+class _Weighted(Module):
+  """A layer with ``weight`` and, optionally, ``bias``."""
+
+  @property
+  def weight(self):
+    return self._params["weight"]
+
+  @property
+  def bias(self):
+    return self._params.get("bias")
+
+  def _set(self, name, value):
+    if name not in self._params:
+      raise KeyError(f"this {type(self).__name__} has no {name}")
+    own = self._params[name]
+    if tuple(value.shape) != tuple(own.shape):
+      raise ValueError(f"{name}: shape {tuple(value.shape)}, expected {tuple(own.shape)}")
+    with torch.no_grad():
+      own.copy_(value)
+
+  def set_weight(self, weight):
+    """Copies ``weight`` (same shape) into the weight, in place."""
+    self._set("weight", weight)
+
+  def set_bias(self, bias):
+    """Copies ``bias`` (same shape) into the bias, in place."""
+    self._set("bias", bias)
+
+
+class Linear(_Weighted):
 
   def __init__(self, in_features, out_features, bias=True):
     super().__init__()
@@ -87,18 +158,16 @@ class Linear(Module):
       return g @ self._params["weight"]
 
 
-class Conv2d(Module):
-  """``nn.Conv2d`` as unfold + matmul."""
+class Conv2d(_Weighted):
+  """``nn.Conv2d`` as unfold + matmul; ``init``: "torch" (its default) or "xavier"."""
 
   def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-               bias=True):
+               bias=True, init="torch"):
     super().__init__()
     self.k = _pair(kernel_size)
     self.geom = dict(kernel_size=self.k, stride=stride, padding=padding, dilation=dilation)
-    fan_in = in_channels * self.k[0] * self.k[1]
-    self._add("weight", _uniform((out_channels, in_channels) + self.k, fan_in))
-    if bias:
-      self._add("bias", _uniform((out_channels,), fan_in))
+    _conv_params(self, (out_channels, in_channels) + self.k, out_channels,
+                 in_channels * self.k[0] * self.k[1], bias, init)
 
   def forward(self, x):
     n, _, h, w = x.shape
@@ -120,19 +189,18 @@ class Conv2d(Module):
       return fold(w.reshape(w.shape[0], -1).T @ gm, self.hw, **self.geom)
 
 
-class TransposeConv2d(Module):
+class TransposeConv2d(_Weighted):
   """``nn.ConvTranspose2d`` as matmul + fold; backward is unfold + matmul."""
 
   def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-               output_padding=0, dilation=1, bias=True):
+               output_padding=0, dilation=1, bias=True, init="torch"):
     super().__init__()
     self.k = _pair(kernel_size)
     self.geom = dict(kernel_size=self.k, stride=stride, padding=padding, dilation=dilation)
     self.output_padding = _pair(output_padding)
-    fan_in = out_channels * self.k[0] * self.k[1]  # torch: weight.size(1) * kh * kw
-    self._add("weight", _uniform((in_channels, out_channels) + self.k, fan_in))
-    if bias:
-      self._add("bias", _uniform((out_channels,), fan_in))
+    _conv_params(self, (in_channels, out_channels) + self.k, out_channels,
+                 out_channels * self.k[0] * self.k[1],  # torch: weight.size(1) * kh * kw
+                 bias, init)
 
   def forward(self, x):
     n, cin, h, w = x.shape
@@ -198,10 +266,10 @@ class Upsampling(Sequential):
   """Nearest upsampling then a conv; keys "1.*" as nn.Sequential(Upsample, Conv2d)."""
 
   def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, padding=None,
-               bias=True):
+               bias=True, init="torch"):
     padding = kernel_size // 2 if padding is None else padding
-    super().__init__(NearestUpsampling(scale_factor),
-                     Conv2d(in_channels, out_channels, kernel_size, padding=padding, bias=bias))
+    super().__init__(NearestUpsampling(scale_factor), Conv2d(
+        in_channels, out_channels, kernel_size, padding=padding, bias=bias, init=init))
 
 
 class ReLU(Module):
@@ -239,6 +307,8 @@ class Sigmoid(Module):
 
 
 class MSE:
+  """``nn.MSELoss()``; the course practicals' sum-of-squares backward beside ours is in
+  ``jaxrestore.explicit.modules.MSE``: theirs 2 (y - t), ours 2 (y - t) / N."""
 
   def forward(self, pred, target):
     self.d = pred - target
@@ -249,7 +319,7 @@ class MSE:
 
 
 class SGD:
-  """``torch.optim.SGD`` (momentum, dampening, nesterov, weight decay) on ``params()``."""
+  """``torch.optim.SGD`` (momentum, dampening, nesterov, weight decay) on ``param()`` pairs."""
 
   def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
     if nesterov and (momentum <= 0 or dampening != 0):
