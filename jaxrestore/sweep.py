@@ -8,10 +8,11 @@ grid is their product. Each setting is a copy of the config with those keys set.
 
 Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay) and the
 repeat's seed are traced: every setting that agrees on all other axes (net, batch size,
-Nesterov, ...) is one *group*, trained as one ``jax.jit(jax.vmap(step))`` over stacked
-(params, SGD state, hyper-parameters, batch indices). Groups run one after another. The
-loop calls the jitted step once per batch: a ``lax.scan`` over steps runs ~10x slower on
-XLA CPU (docs/performance.md, 2026-11-26).
+Nesterov, ...) is one *group*, trained as one jitted program over stacked (params, SGD
+state, hyper-parameters, batch indices): ``jax.vmap`` over the lanes, or a ``lax.map``
+loop over them in the same program (``sweep.lanes``; faster on XLA CPU, see
+docs/performance.md). Groups run one after another. The loop calls the jitted step once
+per batch: a ``lax.scan`` over steps ran ~10x slower on XLA CPU (docs/performance.md).
 
 Before a group trains, its step and its validation are traced abstractly
 (``jax.eval_shape``): a setting whose shapes do not fit (an output that is not the
@@ -85,10 +86,19 @@ def gather_pairs(pool, idx):
   return pairs[..., 0, :, :, :], pairs[..., 1, :, :, :]
 
 
-def make_group_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False):
+def make_group_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False,
+                    lanes: str = "vmap"):
   """``(params[N], opt[N], hp[N], pool, idx[N, B]) -> (params, opt, loss[N])``, one jit:
-  lane i trains on ``pool[idx[i]]``."""
-  step = jax.vmap(make_step(net, dampening, nesterov))
+  lane i trains on ``pool[idx[i]]``. ``lanes``: ``"vmap"`` batches the lanes' operations
+  (one batched matmul per layer); ``"map"`` loops over them inside the program
+  (``lax.map``), which XLA CPU runs faster for these small nets (``sweep.lanes``)."""
+  one = make_step(net, dampening, nesterov)
+  if lanes == "vmap":
+    step = jax.vmap(one)
+  elif lanes == "map":
+    step = lambda *a: jax.lax.map(lambda b: one(*b), a)  # noqa: E731
+  else:
+    raise errors.ConfigError(f"sweep.lanes must be 'vmap' or 'map', got {lanes!r}")
 
   def group_step(params, opt, hp, pool, idx):
     x, t = gather_pairs(pool, idx)
@@ -304,7 +314,8 @@ def train_group(config, net, settings, repeats, pool, n_pairs, epochs, val, desc
   params, opt = init_stacked(net, [config.seed + r for _, r in lanes])
   hp = {h: jnp.asarray([apply(config, s).optimizer[h] for s, _ in lanes], jnp.float32)
         for h in HYPER}
-  step = make_group_step(net, config.optimizer.dampening, config.optimizer.nesterov)
+  step = make_group_step(net, config.optimizer.dampening, config.optimizer.nesterov,
+                         config.sweep.lanes)
   pool = jnp.asarray(pool)  # whole: one program for every stage (indices stay < n_pairs)
   steps_per_epoch = n_pairs // batch
   if steps_per_epoch == 0:

@@ -123,8 +123,13 @@ def _separate_run(c, setting, repeat, pool, n_pairs, epochs, val):
 
 
 @pytest.mark.slow  # trains the tiny sweep end to end; the other slow tests reuse it
-def test_vmapped_groups_equal_separate_runs_across_shapes(finished):
+@pytest.mark.parametrize("lanes", ["vmap", "map"])
+def test_vmapped_groups_equal_separate_runs_across_shapes(finished, lanes, tmp_path):
   c, _, stages = finished
+  if lanes != c.sweep.lanes:
+    c = c.copy_and_resolve_references()
+    c.sweep.lanes, c.sweep.stages = lanes, c.sweep.stages[:1]
+    stages = sweep.run_sweep(c, tmp_path)
   _, train, val_imgs = sweep.split_images(c.sweep, c.seed)
   pool, val = sweep.course_pairs(c, train), sweep.validation_set(c, val_imgs)
   n_pairs, epochs, _ = c.sweep.stages[0]
