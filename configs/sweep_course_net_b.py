@@ -21,6 +21,12 @@ Down-sampling kernel 4 has no padding in today's course_net_b: those 288 setting
 torch's default init. ``:quick`` is the same grid on 2000 pairs, one epoch per stage
 (the top 4, then the best), to see the whole pipeline run in minutes.
 The training recipe (net, data, noise) is configs/course_net_b_n2n.py's.
+Measured (2026-12-04, shared 2-core machine, load ~20): a reduced stage 1 of 48
+settings (widths (16, 32), up kernel 5, batch {4, 16}, all optimiser values, down {2, 4})
+on 1000 pairs for 2 epochs took 403 s; best 21.78 dB (momentum 0.9, lr 0.05, batch 4;
+noisy input 20.57 dB); Nesterov with momentum 0 equals plain SGD to the digit; the 24
+down-kernel-4 settings are "incompatible shapes". The full schedule is estimated at
+~15 h on this machine under that load (docs/performance.md, Sweeps).
 """
 import importlib.util
 from pathlib import Path
