@@ -16,9 +16,9 @@ crops of ../shared/data/color (CBSD68 + Kodak24; else the embedded scikit-image
 images) with two independent Gaussian draws (sigma ~ U[0, 50] per crop, rounded to
 uint8), validated on 8 held-out images x 4 crops at sigma 25 against the clean crops.
 Nesterov with momentum 0 is plain SGD (torch refuses it; the source counted it).
-Down-sampling kernel 4 has no padding in today's course_net_b: those 288 settings are
-"incompatible shapes" rows. The source initialised with Xavier; the nets here use
-torch's default init. ``:quick`` is the same grid on 2000 pairs, one epoch per stage
+Down-sampling kernel 4 needs the padding of issue #18's course_net_b fix; without it
+those 288 settings are "incompatible shapes" rows. Init is the net's default (the
+source's Xavier once course_net_b has it; torch's before). ``:quick`` is the same grid on 2000 pairs, one epoch per stage
 (the top 4, then the best), to see the whole pipeline run in minutes.
 The training recipe (net, data, noise) is configs/course_net_b_n2n.py's.
 Measured (2026-12-04, shared 2-core machine, load ~20): a reduced stage 1 of 48
