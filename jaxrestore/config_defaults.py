@@ -106,8 +106,8 @@ def base_sweep_config() -> ml_collections.ConfigDict:
       # key (model_kwargs.* too); a tuple of keys takes tuples of values (a table's rows).
       "axes": (),
       # how a group's settings share one program: "vmap" (batched operations) or "map" (a
-      # loop over them in the program; 2-6x faster per setting on a 2-core CPU, as measured
-      # in docs/performance.md)
+      # loop over them in the program; 1.5-6x faster per setting on a 2-core CPU, as measured
+      # in docs/performance.md, Sweeps)
       "lanes": "map",
       "repeats": 1,  # seeds seed, seed + 1, ... per setting (init and data order): mean ± std
       # ((training pairs (0: all), epochs, keep (0: all)), ...): each stage trains the
