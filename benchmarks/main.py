@@ -17,7 +17,7 @@ from benchmarks import core
 from jaxrestore import cli
 
 # Imported to register their sections (``scaling`` also draws its plot).
-from benchmarks import attentive_gan, denoisers, desnownet, explicit, scaling  # noqa: F401
+from benchmarks import attentive_gan, denoisers, desnownet, explicit, scaling, sweep  # noqa: F401
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Bench config file.")
 _OUT = flags.DEFINE_string("out", "bench.json", "Where the JSON results go.")
@@ -47,6 +47,10 @@ def main(argv):
                "skipped": [dataclasses.asdict(r) for r in rows if isinstance(r, core.Skipped)]},
               f, indent=1)
   print(f"wrote {_OUT.value}")
+  if "sweep" in c.sections and not c.quick:
+    for impl, est in sweep.estimate(measured).items():
+      print(f"network-B sweep schedule, {impl}: " + ", ".join(
+          f"{k} {v / 3600:.2f} h" for k, v in est.items()))
   if c.plot and "scaling" in c.sections:
     scaling.plot(_OUT.value, c.plot)
     print(f"wrote {c.plot}")

@@ -8,7 +8,9 @@ smallest shapes with few repeats (what the test suite does). Sections:
 ``denoisers`` (DnCNN-17, ECE285 D/U/DUDnCNN, N2N U-Net: train step and inference,
 JAX jit vs torch eager and ``torch.compile``), ``attentive_gan`` (generator
 inference and the full GAN step), ``explicit`` (explicit-backward nets),
-``desnownet`` (inference), and, not in the default ``sections`` (it is long),
+``desnownet`` (inference), and, not in the default ``sections`` (they are long),
+``sweep`` (a vmapped sweep group against one torch configuration at a time, and the
+network-B sweep's wall time extrapolated: ``--config.sections="('sweep',)"``) and
 ``scaling`` (DnCNN-17 training: images/s, data wait and resident memory of the
 streamed pipeline + train step for 1x, 4x and 16x a 400-image synthetic set, and
 of the train step alone for batch 1 ... 128, JAX jit vs torch eager), run with

@@ -1,6 +1,6 @@
 """Every option the code reads, with its default; the recipes in configs/*.py override them.
 
-``base_config()`` is training's (``scripts/train.py``; the sweep's too),
+``base_config()`` is training's (``scripts/train.py``), ``base_sweep_config()`` the sweep's,
 ``base_evaluate_config()`` the evaluate CLI's and ``base_restore_config()`` the
 restore CLI's. A key the code reads is declared here, so any key of any recipe can
 be set from the command line (``--config.gan.theta=0.9``).
@@ -94,6 +94,32 @@ def base_config() -> ml_collections.ConfigDict:
       "process_id": -1,  # -1: $JAX_PROCESS_ID
       "cluster": "",  # "": explicit only; "auto": JAX's detection; or "slurm", "ompi", "tpu", ...
       "initialization_timeout": 300})  # seconds to wait for all processes
+  return c
+
+
+def base_sweep_config() -> ml_collections.ConfigDict:
+  """The sweep CLI's (``scripts/sweep.py``, ``jaxrestore/sweep.py``): training's keys, the
+  base every setting starts from, plus ``sweep``."""
+  c = base_config()
+  c.sweep = ml_collections.ConfigDict({
+      # ((key, (value, ...)), ...): the grid is the product of the axes. A key is any config
+      # key (model_kwargs.* too); a tuple of keys takes tuples of values (a table's rows).
+      "axes": (),
+      # how a group's settings share one program: "vmap" (batched operations) or "map" (a
+      # loop over them in the program; 1.5-6x faster per setting on a 2-core CPU, as measured
+      # in docs/performance.md, Sweeps)
+      "lanes": "map",
+      "repeats": 1,  # seeds seed, seed + 1, ... per setting (init and data order): mean ± std
+      # ((training pairs (0: all), epochs, keep (0: all)), ...): each stage trains the
+      # previous stage's best `keep` settings from scratch
+      "stages": ((0, 1, 0),),
+      "train_pairs": 50000,  # the pool of noisy pairs (2 draws of one crop), built once
+      "images": "../shared/data/color",  # image folder (searched recursively); missing or
+      # empty: the embedded scikit-image images
+      "val_images": 8,  # held-out images (never in training)
+      "val_crops": 4,  # crops of each held-out image
+      "val_crop": 32,
+      "table_rows": 20})  # rows of table.md: the first stage's best, with every stage's PSNR
   return c
 
 

@@ -1,22 +1,46 @@
-"""Hyper-parameter sweeps as one compiled program: N configurations trained at once.
+"""Sweeps over any config key, in stages, with repeats: configurations that share their
+shapes train together as one vmapped program.
 
-The EE-559 projects grid-searched (learning rate, momentum, batch, ...) one run
-at a time. Here the parameter sets of all configurations with the same batch
-size are stacked on a leading axis and trained together: the explicit-backward
-step (``jaxrestore.explicit``) is ``jax.vmap``-ed over (params, SGD state,
-hyper-parameters), where learning rate, momentum and weight decay are traced
-values, and ``lax.scan``-ed over a chunk of batches, all under one ``jax.jit``.
-Every configuration sees the same batches. Batch size changes shapes, so each
-distinct batch size is one more compiled program.
+A sweep config (``config_defaults.base_sweep_config``) lists ``sweep.axes``: each axis
+is a config key (``"optimizer.lr"``, ``"data.batch_size"``, ``"model_kwargs.channels"``)
+or a tuple of keys varied together (one row of a source's table), with its values; the
+grid is their product. Each setting is a copy of the config with those keys set.
 
-A configuration that diverges (non-finite loss) is a result, not an error: it is
-ranked last and marked ``diverged``; the others are unaffected (vmapped lanes
-never mix).
+Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay) and the
+repeat's seed are traced: every setting that agrees on all other axes (net, batch size,
+Nesterov, ...) is one *group*, trained as one jitted program over stacked (params, SGD
+state, hyper-parameters, batch indices): ``jax.vmap`` over the lanes, or a ``lax.map``
+loop over them in the same program (``sweep.lanes``; faster on XLA CPU, see
+docs/performance.md). Groups run one after another. The loop calls the jitted step once
+per batch: a ``lax.scan`` over steps ran ~10x slower on XLA CPU (docs/performance.md).
+
+Before a group trains, its step and its validation are traced abstractly
+(``jax.eval_shape``): a setting whose shapes do not fit (an output that is not the
+input's size, e.g. net B with a kernel-4 down-sampling without padding) is a row marked
+``incompatible shapes``; one whose net cannot be built from its arguments is ``invalid
+setting``; a non-finite loss or PSNR is ``diverged``. None of these stops the sweep.
+
+Stages (``sweep.stages``: training pairs, epochs, how many to keep) train every
+setting of the first stage, then the best ``keep`` of each stage from scratch in the
+next. Repeats (``sweep.repeats``) train each setting with seeds ``seed + r``: init and
+data order differ per repeat (the settings of one repeat see the same batches), and
+rows report mean and standard deviation over them.
+
+Data (``course_pairs``): a fixed pool of crops of colour images with two independent
+noise draws each, stored as uint8 (as the EE-559 projects' 32x32 pairs were); stage k
+trains on its first n pairs. Validation: held-out images (never a training image),
+several crops of each, fixed seeded noise, ranked by PSNR against the clean crops.
+
+Outputs in the workdir: ``stage{k}.csv`` (ranked), ``table.md`` / ``table.csv`` (the
+first stage's top rows with their PSNR in every stage), ``sweep.png``, and
+``sweep_state.json``: after every group, so a killed sweep resumes at the stage and
+group it was in; a finished sweep is refused, never overwritten.
 """
 import csv
-import dataclasses
+import hashlib
 import itertools
 import json
+import logging
 import math
 import os
 import time
@@ -29,29 +53,16 @@ import numpy as np
 from tqdm import tqdm
 
 from jaxrestore import errors, explicit
-from jaxrestore.data import datasets, images, pipeline
-from jaxrestore.data.noise import gaussian_noise_seeded
+from jaxrestore.data import datasets, images
 
-HYPER = ("lr", "momentum", "weight_decay")  # traced: vmapped, one program for all values
-
-
-@dataclasses.dataclass
-class Result:
-  batch_size: int
-  seed: int
-  lr: float
-  momentum: float
-  weight_decay: float
-  final_loss: float
-  psnr: float
-  diverged: bool
-  rank: int = 0
+TRACED = ("optimizer.lr", "optimizer.momentum", "optimizer.weight_decay")
+HYPER = tuple(k.split(".")[1] for k in TRACED)  # lr, momentum, weight_decay: make_step's hp
+OK, DIVERGED, INCOMPATIBLE, INVALID = "ok", "diverged", "incompatible shapes", "invalid setting"
+_STATUS_ORDER = {OK: 0, DIVERGED: 1, INCOMPATIBLE: 2, INVALID: 3}
+STATE = "sweep_state.json"
 
 
-def grid(sweep: ml_collections.ConfigDict) -> list[dict]:
-  """Every combination of ``sweep``'s lists (batch_size, seed, lr, momentum, weight_decay)."""
-  keys = ("batch_size", "seed") + HYPER
-  return [dict(zip(keys, v)) for v in itertools.product(*(list(sweep[k]) for k in keys))]
+# --- the step -------------------------------------------------------------------------------
 
 
 def make_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False):
@@ -69,18 +80,31 @@ def make_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = Fal
   return step
 
 
-def make_train_chunk(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False):
-  """``(params[N], opt[N], hp[N], xs[K], ts[K]) -> (params, opt, losses[K, N])``, one jit."""
-  vstep = jax.vmap(make_step(net, dampening, nesterov), in_axes=(0, 0, 0, None, None))
+def gather_pairs(pool, idx):
+  """``pool[idx]`` (uint8 (n, 2, H, W, C)) as float32 in [0, 1]: (input, target)."""
+  pairs = pool[idx].astype(jnp.float32) / 255.0
+  return pairs[..., 0, :, :, :], pairs[..., 1, :, :, :]
 
-  def chunk(params, opt, hp, xs, ts):
-    def body(carry, batch):
-      params, opt, loss = vstep(*carry, hp, *batch)
-      return (params, opt), loss
-    (params, opt), losses = jax.lax.scan(body, (params, opt), (xs, ts))
-    return params, opt, losses
 
-  return jax.jit(chunk, donate_argnums=(0, 1))
+def make_group_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False,
+                    lanes: str = "vmap"):
+  """``(params[N], opt[N], hp[N], pool, idx[N, B]) -> (params, opt, loss[N])``, one jit:
+  lane i trains on ``pool[idx[i]]``. ``lanes``: ``"vmap"`` batches the lanes' operations
+  (one batched matmul per layer); ``"map"`` loops over them inside the program
+  (``lax.map``), which XLA CPU runs faster for these small nets (``sweep.lanes``)."""
+  one = make_step(net, dampening, nesterov)
+  if lanes == "vmap":
+    step = jax.vmap(one)
+  elif lanes == "map":
+    step = lambda *a: jax.lax.map(lambda b: one(*b), a)  # noqa: E731
+  else:
+    raise errors.ConfigError(f"sweep.lanes must be 'vmap' or 'map', got {lanes!r}")
+
+  def group_step(params, opt, hp, pool, idx):
+    x, t = gather_pairs(pool, idx)
+    return step(params, opt, hp, x, t)
+
+  return jax.jit(group_step, donate_argnums=(0, 1))
 
 
 def init_stacked(net: explicit.Module, seeds) -> tuple[dict, explicit.SGDState]:
@@ -88,161 +112,435 @@ def init_stacked(net: explicit.Module, seeds) -> tuple[dict, explicit.SGDState]:
   return params, jax.vmap(explicit.sgd_init)(params)
 
 
+def psnr_both(out, clean):
+  """Both PSNRs the sources use, over the whole set (one MSE, as the EE-559 code):
+  ``psnr_float`` on outputs clipped to [0, 1], ``-10 log10(mse + 1e-8)``; ``psnr_uint8``
+  on outputs rounded to uint8 against the uint8 clean crops, peak 255."""
+  out = jnp.clip(out, 0.0, 1.0)
+  psnr_float = -10.0 * jnp.log10(jnp.mean((out - clean) ** 2) + 1e-8)
+  mse8 = jnp.mean((jnp.round(out * 255.0) - jnp.round(clean * 255.0)) ** 2)
+  return psnr_float, 10.0 * jnp.log10(255.0 ** 2 / mse8)
+
+
 def make_evaluate(net: explicit.Module):
-  """``(params[N], noisy, clean) -> mean PSNR[N]`` (outputs clipped to [0, 1])."""
-  def one(params, noisy, clean):
-    out = jnp.clip(net(params, noisy), 0.0, 1.0)
-    mse = jnp.mean((out - clean) ** 2, axis=(1, 2, 3))
-    return jnp.mean(-10.0 * jnp.log10(mse))
-  return jax.jit(jax.vmap(one, in_axes=(0, None, None)))
+  """``(params[N], noisy, clean) -> (psnr_float[N], psnr_uint8[N])``."""
+  return jax.jit(jax.vmap(lambda p, noisy, clean: psnr_both(net(p, noisy), clean),
+                          in_axes=(0, None, None)))
 
 
-def validation_set(config) -> tuple[np.ndarray, np.ndarray]:
-  """Centre crops of the validation images, seeded Gaussian noise at ``config.eval.sigma``."""
-  d, s = config.data, config.sweep
-  src = datasets.load(d.val.to_dict(), d.val_split, d.cache_dir or None)
-  n = len(src) if not s.val_images else min(s.val_images, len(src))
-  clean = []
-  for i in range(n):
-    img = datasets.decode(src[i], "clean", d.channels)
-    h, w = img.shape[:2]
-    if min(h, w) < s.val_crop:
-      raise errors.ConfigError(f"validation image {i} is {h}x{w}, smaller than "
-                               f"val_crop={s.val_crop}")
-    clean.append(images.center_crop(img, s.val_crop) / 255.0)
-  clean = np.stack(clean).astype(np.float32)
-  noisy = np.stack([gaussian_noise_seeded(c, config.eval.sigma, seed=i)
-                    for i, c in enumerate(clean)])
-  return noisy, clean
+def epoch_order(seed: int, repeat: int, epoch: int, n: int, batch: int) -> np.ndarray:
+  """The batches of one epoch, (n // batch, batch) indices: a permutation seeded by
+  (seed, repeat, epoch); the last partial batch is dropped (one shape per group)."""
+  perm = np.random.default_rng((seed, repeat, epoch)).permutation(n)
+  steps = n // batch
+  return perm[:steps * batch].reshape(steps, batch)
 
 
-def _train_group(config, net, configs, train_src, noisy, clean):
-  """Trains the configurations of one batch size together; returns their Results."""
-  d, s = config.data, config.sweep
-  batch = configs[0]["batch_size"]
-  ds = pipeline.train_dataset(
-      train_src, batch_size=batch, crop=d.crop, channels=d.channels, seed=config.seed,
-      mode=d.mode, noise=pipeline.NoiseSpec(**d.noise.to_dict()), augment=d.augment)
-  it = iter(ds)
-  params, opt = init_stacked(net, [c["seed"] for c in configs])
-  hp = {k: jnp.asarray([c[k] for c in configs], jnp.float32) for k in HYPER}
-  chunk = make_train_chunk(net, config.optimizer.dampening, config.optimizer.nesterov)
-  k = s.steps_per_call
-  if config.num_steps % k:
-    raise errors.ConfigError(f"num_steps={config.num_steps} is not a multiple of "
-                             f"sweep.steps_per_call={k}")
-  losses = []
-  for _ in tqdm(range(config.num_steps // k), desc=f"sweep batch={batch} x{len(configs)}",
-                unit="chunk", dynamic_ncols=True):
-    batches = [next(it) for _ in range(k)]
-    xs = jnp.stack([b["input"] for b in batches])
-    ts = jnp.stack([b["target"] for b in batches])
-    params, opt, chunk_losses = chunk(params, opt, hp, xs, ts)
-    losses.append(np.asarray(chunk_losses))
-  losses = np.concatenate(losses)  # (steps, N)
-  psnr = np.asarray(make_evaluate(net)(params, jnp.asarray(noisy), jnp.asarray(clean)))
-  results = []
-  for i, c in enumerate(configs):
-    diverged = not (np.all(np.isfinite(losses[:, i])) and np.isfinite(psnr[i]))
-    results.append(Result(**c, final_loss=float(losses[-1, i]),
-                          psnr=math.nan if diverged else float(psnr[i]), diverged=diverged))
-  return results, losses
+# --- data -----------------------------------------------------------------------------------
 
 
-def rank(results: list[Result]) -> list[Result]:
-  """Best PSNR first; diverged configurations last."""
-  ordered = sorted(results, key=lambda r: (r.diverged, -r.psnr if not r.diverged else 0.0))
+def _images(sweep: ml_collections.ConfigDict) -> tuple[str, list[tuple[str, np.ndarray]]]:
+  folder = Path(sweep.images) if sweep.images else None
+  if folder is not None and folder.is_dir():
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in images.IMAGE_SUFFIXES)
+    if paths:
+      return str(folder), [(str(p.relative_to(folder)), images.read_uint8(p, 3)) for p in paths]
+  out = datasets.embedded_rgb("train") + datasets.embedded_rgb("validation")
+  return "embedded scikit-image images", out
+
+
+def split_images(sweep: ml_collections.ConfigDict, seed: int):
+  """(source, train images, validation images): a seeded shuffle of the names, the first
+  ``val_images`` held out for validation; no image is in both."""
+  source, imgs = _images(sweep)
+  order = np.random.default_rng(seed).permutation(len(imgs))
+  if len(imgs) <= sweep.val_images:
+    raise errors.ConfigError(f"sweep.images: {source} has {len(imgs)} images, need more than "
+                             f"sweep.val_images={sweep.val_images} (the rest train)")
+  val = [imgs[i] for i in order[:sweep.val_images]]
+  return source, [imgs[i] for i in order[sweep.val_images:]], val
+
+
+def _crops(imgs, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+  small = [name for name, img in imgs if min(img.shape[:2]) < size]
+  if small:
+    raise errors.ConfigError(f"images smaller than the crop {size}: {small[:3]}")
+  which = rng.integers(len(imgs), size=n)
+  out = np.empty((n, size, size, 3), np.uint8)
+  for j, i in enumerate(which):
+    img = imgs[i][1]
+    y = rng.integers(img.shape[0] - size + 1)
+    x = rng.integers(img.shape[1] - size + 1)
+    out[j] = img[y:y + size, x:x + size]
+  return out
+
+
+def _noisy_uint8(clean: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  noisy = clean + rng.normal(size=clean.shape) * sigma.reshape(-1, 1, 1, 1)
+  return np.clip(np.round(noisy), 0, 255).astype(np.uint8)
+
+
+def course_pairs(config: ml_collections.ConfigDict, train_imgs) -> np.ndarray:
+  """``sweep.train_pairs`` noisy pairs (n, 2, crop, crop, 3) uint8: random crops of the
+  training images, two independent Gaussian draws each, sigma ~ U[sigma_min, sigma_max]
+  (0-255 scale) per crop, rounded and clipped to uint8. Fixed by ``config.seed``."""
+  rng = np.random.default_rng((config.seed, 1))
+  clean = _crops(train_imgs, config.sweep.train_pairs, config.data.crop, rng)
+  nz = config.data.noise
+  lo = nz.sigma if nz.sigma_min is None else nz.sigma_min
+  hi = nz.sigma if nz.sigma_max is None else nz.sigma_max
+  sigma = rng.uniform(lo, hi, len(clean))
+  return np.stack([_noisy_uint8(clean, sigma, rng), _noisy_uint8(clean, sigma, rng)], axis=1)
+
+
+def validation_set(config: ml_collections.ConfigDict, val_imgs) -> tuple[np.ndarray, np.ndarray]:
+  """(noisy, clean) float32: ``val_crops`` crops of each held-out image, Gaussian noise at
+  ``eval.sigma`` seeded by ``eval.seed`` (the same for every setting and every run)."""
+  s = config.sweep
+  rng = np.random.default_rng((config.eval.seed, 2))
+  clean = np.concatenate([_crops([im], s.val_crops, s.val_crop, rng) for im in val_imgs])
+  clean = clean.astype(np.float32) / 255.0
+  noisy = clean + rng.normal(size=clean.shape) * config.eval.sigma / 255.0
+  return noisy.astype(np.float32), clean
+
+
+# --- settings and groups --------------------------------------------------------------------
+
+
+def axes(sweep: ml_collections.ConfigDict) -> list[tuple[tuple[str, ...], list[tuple]]]:
+  """``sweep.axes`` as [(keys, [values tuple per point])]; a key alone is a 1-tuple."""
+  out = []
+  for axis in sweep.axes:
+    if len(axis) != 2:
+      raise errors.ConfigError(f"sweep.axes: {axis!r} is not (key or keys, values)")
+    keys, values = axis
+    if isinstance(keys, str):
+      keys, values = (keys,), [(v,) for v in values]
+    else:
+      keys, values = tuple(keys), [tuple(v) for v in values]
+      bad = [v for v in values if len(v) != len(keys)]
+      if bad:
+        raise errors.ConfigError(f"sweep.axes: {bad[0]!r} does not have one value for each "
+                                 f"of {keys}")
+    out.append((keys, values))
+  return out
+
+
+def axis_keys(sweep) -> list[str]:
+  return [k for keys, _ in axes(sweep) for k in keys]
+
+
+def grid(sweep: ml_collections.ConfigDict) -> list[dict]:
+  """Every setting: ``{config key: value}`` for each point of the product of the axes."""
+  ax = axes(sweep)
+  return [{k: v for (keys, _), vals in zip(ax, point) for k, v in zip(keys, vals)}
+          for point in itertools.product(*(values for _, values in ax))]
+
+
+def apply(config: ml_collections.ConfigDict, setting: dict) -> ml_collections.ConfigDict:
+  """A copy of ``config`` with the setting's keys set; a key the config does not declare
+  is an error (except under ``model_kwargs``, the model's own arguments)."""
+  c = config.copy_and_resolve_references()
+  with c.unlocked():
+    for key, value in setting.items():
+      *parents, last = key.split(".")
+      node = c
+      for part in parents:
+        if part not in node:
+          raise errors.ConfigError(f"sweep.axes: {key!r} is not a config key")
+        node = node[part]
+      if last not in node and parents != ["model_kwargs"]:
+        raise errors.ConfigError(f"sweep.axes: {key!r} is not a config key")
+      node[last] = value
+  return c
+
+
+def _static(setting: dict) -> tuple:
+  return tuple(sorted((k, repr(v)) for k, v in setting.items() if k not in TRACED))
+
+
+def group_id(setting: dict) -> str:
+  static = ", ".join(f"{k}={v}" for k, v in _static(setting))
+  return static or "all"
+
+
+def groups(settings: list[dict]) -> list[tuple[str, list[dict]]]:
+  """Settings that differ only in ``TRACED`` keys, in first-seen order."""
+  out: dict[str, list[dict]] = {}
+  for s in settings:
+    out.setdefault(group_id(s), []).append(s)
+  return list(out.items())
+
+
+def build_net(config):
+  return explicit.NETS[config.model](**config.model_kwargs.to_dict())
+
+
+def check_shapes(config, net, val_shape) -> str:
+  """'' when the step and the validation trace; else the first line of the shape error."""
+  b, crop, ch = config.data.batch_size, config.data.crop, 3
+  try:
+    params = jax.eval_shape(net.init, jax.random.PRNGKey(0))
+    opt = jax.eval_shape(explicit.sgd_init, params)
+    hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in HYPER}
+    x = jax.ShapeDtypeStruct((b, crop, crop, ch), jnp.float32)
+    jax.eval_shape(make_step(net, config.optimizer.dampening, config.optimizer.nesterov),
+                   params, opt, hp, x, x)
+    v = jax.ShapeDtypeStruct(val_shape, jnp.float32)
+    jax.eval_shape(lambda p, n, c: psnr_both(net(p, n), c), params, v, v)
+  except (TypeError, ValueError) as e:
+    return str(e).strip().splitlines()[0]
+  return ""
+
+
+def _row(setting, status, note="", pf=(), pu=(), loss=()) -> dict:
+  def stats(v):
+    v = np.asarray(v, np.float64)
+    return (float(v.mean()), float(v.std())) if len(v) else (math.nan, math.nan)
+  (pf_m, pf_s), (pu_m, pu_s), (l_m, _) = stats(pf), stats(pu), stats(loss)
+  return {"setting": setting, "status": status, "note": note, "psnr_float": list(map(float, pf)),
+          "psnr_uint8": list(map(float, pu)), "psnr_float_mean": pf_m, "psnr_float_std": pf_s,
+          "psnr_uint8_mean": pu_m, "psnr_uint8_std": pu_s, "final_loss": l_m}
+
+
+def train_group(config, net, settings, repeats, pool, n_pairs, epochs, val, desc=""):
+  """Trains every (setting, repeat) of one group together; one row per setting.
+
+  Lane ``i * repeats + r`` is setting i with seed ``config.seed + r``; the lanes of
+  repeat r see the batches ``epoch_order(config.seed, r, epoch, n_pairs, batch)``.
+  """
+  batch = config.data.batch_size
+  lanes = [(s, r) for s in settings for r in range(repeats)]
+  params, opt = init_stacked(net, [config.seed + r for _, r in lanes])
+  hp = {h: jnp.asarray([apply(config, s).optimizer[h] for s, _ in lanes], jnp.float32)
+        for h in HYPER}
+  step = make_group_step(net, config.optimizer.dampening, config.optimizer.nesterov,
+                         config.sweep.lanes)
+  pool = jnp.asarray(pool)  # whole: one program for every stage (indices stay < n_pairs)
+  steps_per_epoch = n_pairs // batch
+  if steps_per_epoch == 0:
+    raise errors.ConfigError(f"{n_pairs} training pairs make no batch of {batch}")
+  last = jnp.zeros(len(lanes))
+  finite = np.ones(len(lanes), bool)
+  with tqdm(total=epochs * steps_per_epoch, desc=desc, unit="step", dynamic_ncols=True,
+            leave=False) as bar:
+    for epoch in range(epochs):
+      orders = np.stack([epoch_order(config.seed, r, epoch, n_pairs, batch)
+                         for r in range(repeats)], axis=1)  # (steps, repeats, batch)
+      lane_repeat = np.asarray([r for _, r in lanes])
+      for idx in orders:
+        params, opt, last = step(params, opt, hp, pool, jnp.asarray(idx[lane_repeat]))
+        bar.update()
+      finite &= np.isfinite(np.asarray(last))  # a NaN stays NaN: checking per epoch is enough
+  pf, pu = (np.asarray(v) for v in make_evaluate(net)(params, *map(jnp.asarray, val)))
+  last = np.asarray(last)
+  rows = []
+  for i, s in enumerate(settings):
+    lane = slice(i * repeats, (i + 1) * repeats)
+    ok = finite[lane].all() and np.isfinite(pf[lane]).all() and np.isfinite(pu[lane]).all()
+    rows.append(_row(s, OK if ok else DIVERGED, "" if ok else "non-finite loss or output",
+                     pf[lane], pu[lane], last[lane]))
+  return rows
+
+
+def rank(rows: list[dict]) -> list[dict]:
+  """Best mean float PSNR first; then diverged, incompatible and invalid settings."""
+  def key(r):
+    return (_STATUS_ORDER[r["status"]], -r["psnr_float_mean"] if r["status"] == OK else 0.0)
+  ordered = sorted(rows, key=key)
   for i, r in enumerate(ordered, 1):
-    r.rank = i
+    r["rank"] = i
   return ordered
 
 
-def write_csv(path: os.PathLike, results: list[Result]) -> None:
-  fields = ["rank"] + [f.name for f in dataclasses.fields(Result) if f.name != "rank"]
+# --- outputs --------------------------------------------------------------------------------
+
+COLUMNS = ("psnr_float_mean", "psnr_float_std", "psnr_uint8_mean", "psnr_uint8_std",
+           "final_loss", "status", "note")
+
+
+def _value_text(v) -> str:
+  return repr(v) if isinstance(v, (tuple, list)) else str(v)
+
+
+def write_csv(path, rows: list[dict], keys: list[str], repeats: int) -> None:
   with open(path, "w", newline="") as f:
-    w = csv.DictWriter(f, fieldnames=fields)
-    w.writeheader()
-    for r in results:
-      w.writerow(dataclasses.asdict(r))
+    w = csv.writer(f)
+    w.writerow(["rank", *keys, "repeats", *COLUMNS])
+    for r in rows:
+      w.writerow([r["rank"], *(_value_text(r["setting"][k]) for k in keys), repeats,
+                  *(f"{r[c]:.4f}" if isinstance(r[c], float) else r[c] for c in COLUMNS)])
 
 
-def _label(r: Result) -> str:
-  return f"lr={r.lr:g} m={r.momentum:g} wd={r.weight_decay:g} b={r.batch_size} s={r.seed}"
+def _pm(row: dict, repeats: int) -> str:
+  if row["status"] != OK:
+    return row["status"]
+  m, s = row["psnr_float_mean"], row["psnr_float_std"]
+  return f"{m:.2f} ± {s:.2f}" if repeats > 1 else f"{m:.2f}"
 
 
-def plot(path: os.PathLike, results: list[Result], curves: dict[int, np.ndarray],
-         configs: list[dict], noisy_psnr: float) -> None:
-  """Ranked final PSNR per configuration and the training-loss curves."""
-  import matplotlib
+def final_table(stages: list[list[dict]], keys: list[str], repeats: int, n: int):
+  """The first stage's top ``n`` (the source's table): every axis, then the float PSNR
+  in each stage the setting reached ('' where it was not kept)."""
+  later = [{json.dumps(r["setting"], sort_keys=True, default=str): r for r in st}
+           for st in stages]
+  header = ["rank", *keys] + [f"stage {k + 1} PSNR (dB)" for k in range(len(stages))]
+  body = []
+  for r in stages[0][:n]:
+    sid = json.dumps(r["setting"], sort_keys=True, default=str)
+    body.append([str(r["rank"]), *(_value_text(r["setting"][k]) for k in keys)]
+                + [_pm(st[sid], repeats) if sid in st else "" for st in later])
+  return header, body
+
+
+def write_table(workdir: Path, header, body) -> str:
+  with open(workdir / "table.csv", "w", newline="") as f:
+    csv.writer(f).writerows([header, *body])
+  lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+  lines += ["| " + " | ".join(row) + " |" for row in body]
+  text = "\n".join(lines) + "\n"
+  (workdir / "table.md").write_text(text)
+  return text
+
+
+def plot(path, stages: list[list[dict]], noisy_psnr: float) -> None:
+  """Per stage, the ranked mean float PSNR (± std) of the settings that trained."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
-  import matplotlib.pyplot as plt
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 
-  fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(14, max(4, 0.28 * len(results) + 1.5)))
-  ok = [r for r in results if not r.diverged]
-  ax0.barh([_label(r) for r in ok][::-1], [r.psnr for r in ok][::-1], color="tab:blue")
-  ax0.axvline(noisy_psnr, color="tab:red", ls="--", label=f"noisy input {noisy_psnr:.2f} dB")
-  if ok:
-    psnrs = [r.psnr for r in ok] + [noisy_psnr]
-    ax0.set_xlim(min(psnrs) - 0.5, max(psnrs) + 0.5)
-  ax0.set_xlabel("validation PSNR (dB)")
-  ax0.set_title(f"{len(ok)} of {len(results)} configurations (diverged ones omitted)")
-  ax0.legend(loc="lower right")
-  ax0.tick_params(axis="y", labelsize=7)
-  window = max(1, min(50, len(curves[0]) // 10))
-  for i in range(len(configs)):  # moving average: batch-to-batch noise hides the trend
-    curve = np.convolve(curves[i], np.ones(window) / window, mode="valid")
-    ax1.plot(np.arange(window, len(curve) + window), curve, lw=0.8)
-  ax1.set_yscale("log")
-  ax1.set_xlabel("step")
-  ax1.set_ylabel(f"training loss (MSE, moving mean of {window})")
-  ax1.set_title("training loss of every configuration")
+  fig, axs = plt.subplots(1, len(stages), figsize=(5 * len(stages), 4), squeeze=False)
+  for k, (ax, rows) in enumerate(zip(axs[0], stages)):
+    ok = [r for r in rows if r["status"] == OK]
+    ax.errorbar(np.arange(1, len(ok) + 1), [r["psnr_float_mean"] for r in ok],
+                yerr=[r["psnr_float_std"] for r in ok], fmt="o", ms=3, lw=0.8)
+    ax.axhline(noisy_psnr, color="tab:red", ls="--", label=f"noisy input {noisy_psnr:.2f} dB")
+    ax.set_xlabel("rank")
+    ax.set_ylabel("validation PSNR (dB, float)")
+    ax.set_title(f"stage {k + 1}: {len(ok)} trained of {len(rows)}")
+    ax.legend(loc="lower left")
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  fig.savefig(path, dpi=110)
   plt.close(fig)
 
 
-def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike) -> list[Result]:
-  """Runs the whole grid; writes sweep.csv (ranked), sweep.png and sweep.json to ``workdir``."""
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def fingerprint(config: ml_collections.ConfigDict) -> str:
+  return hashlib.sha256(config.to_json_best_effort(sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _write_state(workdir: Path, state: dict) -> None:
+  tmp = workdir / (STATE + ".tmp")
+  tmp.write_text(json.dumps(state, indent=1, default=str))
+  tmp.replace(workdir / STATE)  # atomic: a kill leaves the previous state or this one
+
+
+def _load_state(workdir: Path, config) -> dict:
+  path = workdir / STATE
+  if not path.exists():
+    if any(workdir.glob("stage*.csv")):
+      raise errors.OutputExistsError(f"{workdir} holds sweep outputs but no {STATE}: use "
+                                     "another --workdir")
+    return {"fingerprint": fingerprint(config), "done": False, "stages": [], "seconds": 0.0}
+  state = json.loads(path.read_text())
+  if state["done"]:
+    raise errors.OutputExistsError(f"{path}: this sweep is finished and is not overwritten; "
+                                   "use another --workdir")
+  if state["fingerprint"] != fingerprint(config):
+    raise errors.OutputExistsError(f"{path} is a sweep of another config: resume it with "
+                                   "its own config (config.json) or use another --workdir")
+  for stage in state["stages"]:  # JSON made the settings' tuples lists: back, as in the grid
+    for row in stage["rows"]:
+      row["setting"] = {k: _tuples(v) for k, v in row["setting"].items()}
+  return state
+
+
+def _tuples(v):
+  return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
+
+
+def _stage_settings(config, settings, state, k) -> list[dict]:
+  if k == 0:
+    return settings
+  keep = config.sweep.stages[k - 1][2]
+  prev = rank([dict(r) for r in state["stages"][k - 1]["rows"]])
+  ok = [r["setting"] for r in prev if r["status"] == OK]
+  return ok[:keep] if keep else ok
+
+
+def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
+              stop_after_groups: int = 0) -> list[list[dict]]:
+  """Runs (or resumes) the sweep; returns each stage's ranked rows.
+
+  ``stop_after_groups`` > 0 returns once this call has recorded that many groups (what
+  a kill between groups leaves; for tests).
+  """
   workdir = Path(workdir)
-  if (workdir / "sweep.csv").exists():
-    raise errors.OutputExistsError(f"{workdir / 'sweep.csv'} exists: a finished sweep is not "
-                                   "overwritten; use another --workdir")
+  s = config.sweep
+  if config.optimizer.name != "sgd":
+    raise errors.ConfigError("sweeps use the explicit framework's SGD: set optimizer.name='sgd'")
+  if not s.stages:
+    raise errors.ConfigError("sweep.stages is empty: give (training pairs, epochs, keep)")
   if config.model not in explicit.NETS:
     raise errors.ConfigError(f"sweeps train explicit-backward nets: model must be one of "
                              f"{sorted(explicit.NETS)}, got {config.model!r}")
-  if config.optimizer.name != "sgd":
-    raise errors.ConfigError("sweeps use the explicit framework's SGD: set optimizer.name='sgd'")
+  settings = grid(s)
+  for st in settings:
+    apply(config, st)  # every axis names a config key
   workdir.mkdir(parents=True, exist_ok=True)
-  net = explicit.NETS[config.model](**config.model_kwargs.to_dict())
-  d = config.data
-  train_src = datasets.load(d.train.to_dict(), d.train_split, d.cache_dir or None)
-  noisy, clean = validation_set(config)
-  noisy_psnr = float(np.mean(-10 * np.log10(np.mean((np.clip(noisy, 0, 1) - clean) ** 2,
-                                                    axis=(1, 2, 3)))))
-  configs = grid(config.sweep)
-  results, curves = [], {}
-  t0 = time.time()
-  for batch in sorted({c["batch_size"] for c in configs}):
-    index = [i for i, c in enumerate(configs) if c["batch_size"] == batch]
-    group, losses = _train_group(config, net, [configs[i] for i in index], train_src, noisy,
-                                 clean)
-    results += group
-    curves.update({i: losses[:, j] for j, i in enumerate(index)})
-  seconds = time.time() - t0
-  ordered = rank(list(results))
-  write_csv(workdir / "sweep.csv", ordered)
-  plot(workdir / "sweep.png", ordered, curves, configs, noisy_psnr)
-  (workdir / "sweep.json").write_text(json.dumps({
-      "config": config.to_dict(), "seconds": seconds, "noisy_psnr": noisy_psnr,
-      "results": [dataclasses.asdict(r) for r in ordered]}, indent=1, default=str))
-  return ordered
-
-
-def format_table(results: list[Result]) -> str:
-  lines = [f"{'rank':>4} {'batch':>5} {'seed':>4} {'lr':>8} {'momentum':>8} {'wd':>8} "
-           f"{'loss':>9} {'psnr':>7}"]
-  for r in results:
-    psnr = "diverged" if r.diverged else f"{r.psnr:7.3f}"
-    lines.append(f"{r.rank:4d} {r.batch_size:5d} {r.seed:4d} {r.lr:8.4g} {r.momentum:8.3g} "
-                 f"{r.weight_decay:8.3g} {r.final_loss:9.5f} {psnr:>7}")
-  return "\n".join(lines)
+  state = _load_state(workdir, config)
+  (workdir / "config.json").write_text(config.to_json_best_effort(indent=1, sort_keys=True))
+  source, train_imgs, val_imgs = split_images(s, config.seed)
+  print(f"data: {len(train_imgs)} training and {len(val_imgs)} validation images from {source}")
+  logging.info("training images: %s", [n for n, _ in train_imgs])
+  logging.info("validation images: %s", [n for n, _ in val_imgs])
+  pool = course_pairs(config, train_imgs)
+  val = validation_set(config, val_imgs)
+  noisy_psnr = float(psnr_both(jnp.asarray(val[0]), jnp.asarray(val[1]))[0])
+  keys = axis_keys(s)
+  recorded = 0
+  for k, (n_pairs, epochs, _) in enumerate(s.stages):
+    n_pairs = n_pairs or s.train_pairs
+    if n_pairs > s.train_pairs:
+      raise errors.ConfigError(f"sweep.stages[{k}] asks {n_pairs} training pairs, "
+                               f"sweep.train_pairs is {s.train_pairs}")
+    if len(state["stages"]) == k:
+      state["stages"].append({"rows": [], "groups_done": []})
+      _write_state(workdir, state)
+    stage = state["stages"][k]
+    todo = groups(_stage_settings(config, settings, state, k))
+    for g, (gid, members) in enumerate(todo):
+      if gid in stage["groups_done"]:
+        continue
+      if stop_after_groups and recorded == stop_after_groups:
+        return [rank(st["rows"]) for st in state["stages"]]
+      t0 = time.time()
+      cfg = apply(config, members[0])
+      try:
+        net = build_net(cfg)
+      except (TypeError, ValueError) as e:
+        rows = [_row(m, INVALID, str(e).splitlines()[0]) for m in members]
+      else:
+        error = check_shapes(cfg, net, val[0].shape)
+        rows = ([_row(m, INCOMPATIBLE, error) for m in members] if error else
+                train_group(cfg, net, members, s.repeats, pool, n_pairs, epochs, val,
+                            desc=f"stage {k + 1} group {g + 1}/{len(todo)}"))
+      stage["rows"] += rows
+      stage["groups_done"].append(gid)
+      recorded += 1
+      state["seconds"] += time.time() - t0
+      _write_state(workdir, state)
+      best = max((r["psnr_float_mean"] for r in rows if r["status"] == OK), default=math.nan)
+      print(f"stage {k + 1} group {g + 1}/{len(todo)} ({gid}): {len(rows)} settings x "
+            f"{s.repeats}, {rows[0]['status'] if math.isnan(best) else f'best {best:.2f} dB'}, "
+            f"{time.time() - t0:.0f} s")
+    write_csv(workdir / f"stage{k + 1}.csv", rank(stage["rows"]), keys, s.repeats)
+  stages = [rank(st["rows"]) for st in state["stages"]]
+  write_table(workdir, *final_table(stages, keys, s.repeats, s.table_rows))
+  plot(workdir / "sweep.png", stages, noisy_psnr)
+  state["done"] = True
+  state["noisy_psnr"] = noisy_psnr
+  _write_state(workdir, state)
+  return stages

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from benchmarks import core, scaling
+from benchmarks import sweep as sweep_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,3 +120,21 @@ def test_scaling_plot_of_hand_made_rows(tmp_path):
   scaling.plot(rows, png)
   with Image.open(png) as im:
     assert im.format == "PNG" and im.size[0] > 0 and im.size[1] > 0
+
+
+def test_sweep_schedule_estimate_of_hand_made_rows():
+  """Every configuration-step 1 ms and every compile 2 s: the schedule's step counts."""
+  rows = [core.Measurement("sweep", "c", impl, ms, 1.0, 2.0,
+                           extra={"ms_per_config_step": 1.0, "batch": b, "widths": list(w)})
+          for w in sweep_bench.WIDTHS for b in sweep_bench.BATCHES
+          for impl, ms in (("jax vmapped group", 6.0), ("jax mapped group", 6.0),
+                           ("torch explicit", 1.0), ("torch autograd", 1.0))]
+  rows.append(core.Measurement("sweep", "c", "jax one config", 1.0, 1.0, 2.0,
+                               extra={"ms_per_config_step": 1.0, "batch": 4,
+                                      "widths": [16, 32]}))
+  est = sweep_bench.estimate(rows)
+  steps1 = 4 * 24 * 10 * (250 + 62 + 15)  # 4 widths x 24 settings per (widths, batch) cell
+  assert est["torch autograd"]["stage1_s"] == pytest.approx(steps1 / 1e3)
+  assert est["jax mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 48 * 2.0)
+  assert est["torch explicit"]["stage2_s"] == pytest.approx(20 * 20 * 1250 / 1e3)
+  assert est["jax vmapped group"]["stage3_s"] == pytest.approx(5 * 12500 / 1e3 + 2.0)

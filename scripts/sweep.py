@@ -1,4 +1,4 @@
-"""Trains a grid of configurations in one jit: python scripts/sweep.py --config=configs/sweep_course_net.py --workdir=workdirs/sweep"""
+"""Trains a grid of settings in stages, vmapped groups: python scripts/sweep.py --config=configs/sweep_course_net_b.py --workdir=workdirs/sweep_b"""
 from jaxrestore.cli import sweep
 
 if __name__ == "__main__":

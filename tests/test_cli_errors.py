@@ -223,7 +223,7 @@ def test_train_refuses_a_bad_config_value(tmp_path, data_cache):
 
 
 def test_sweep_refuses_a_bad_config_value(tmp_path):
-  out = _cli("sweep.py", f"--config={REPO / 'configs/sweep_course_net.py'}",
+  out = _cli("sweep.py", f"--config={REPO / 'configs/sweep_course_net_b.py'}",
              f"--workdir={tmp_path / 'sweep'}", "--config.optimizer.name=adam")
   assert "optimizer.name='sgd'" in _one_error(out)
 

@@ -1,71 +1,192 @@
-"""One-jit sweeps: vmapped configurations equal separate runs; ranking, outputs, divergence."""
+"""Sweeps: the grid over any config key, groups, incompatible shapes, data, stages, repeats,
+outputs and resume; vmapped groups equal separate runs."""
 import csv
+import json
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxrestore import explicit, sweep
+from jaxrestore import errors, explicit, sweep
 from recipes import load_config
 
-HP = [dict(lr=0.05, momentum=0.9, weight_decay=0.0, seed=0),
-      dict(lr=0.02, momentum=0.0, weight_decay=1e-2, seed=1),
-      dict(lr=0.1, momentum=0.5, weight_decay=1e-3, seed=0),
-      dict(lr=0.01, momentum=0.9, weight_decay=0.0, seed=2)]
+
+def tiny_config():
+  """Net A on 8x8 crops of the embedded images: 2 groups trainable, 2 incompatible
+  (kernel 2, stride 2, padding 1: 8 -> 5 -> 3 -> 4 -> 6, as in the source's table)."""
+  c = load_config("sweep_course_net_a.py")
+  c.sweep.images = ""  # the embedded images: no ../shared needed
+  c.sweep.train_pairs = 48
+  c.data.crop, c.data.batch_size = 8, 4
+  c.sweep.val_images, c.sweep.val_crops, c.sweep.val_crop = 2, 2, 8
+  c.sweep.axes = (("optimizer.lr", (0.5, 0.1)), ("model_kwargs.channels", ((2, 4), (4, 4))),
+                  (("model_kwargs.kernel_size", "model_kwargs.stride", "model_kwargs.padding"),
+                   ((2, 1, 1), (2, 2, 1))))
+  c.sweep.repeats = 2
+  c.sweep.stages = ((24, 1, 2), (48, 1, 1))
+  c.sweep.table_rows = 3
+  return c
 
 
-@pytest.mark.parametrize("nesterov,dampening", [(False, 0.1), (True, 0.0)])
-def test_vmapped_configs_equal_separate_runs(nesterov, dampening):
-  net = explicit.course_net_b(channels=(4, 8))
-  rng = np.random.RandomState(0)
-  xs = jnp.asarray(rng.rand(6, 2, 16, 16, 3), jnp.float32)
-  ts = jnp.asarray(np.clip(np.asarray(xs) + rng.normal(0, 0.1, xs.shape), 0, 1), jnp.float32)
-
-  params, opt = sweep.init_stacked(net, [h["seed"] for h in HP])
-  hp = {k: jnp.asarray([h[k] for h in HP], jnp.float32) for k in sweep.HYPER}
-  chunk = sweep.make_train_chunk(net, dampening, nesterov)
-  params, opt, l1 = chunk(params, opt, hp, xs[:3], ts[:3])  # two calls: state carries over
-  params, opt, l2 = chunk(params, opt, hp, xs[3:], ts[3:])
-  losses = np.concatenate([l1, l2])
-
-  step = jax.jit(sweep.make_step(net, dampening, nesterov))
-  for i, h in enumerate(HP):
-    p = net.init(jax.random.PRNGKey(h["seed"]))
-    o = explicit.sgd_init(p)
-    one = {k: jnp.float32(h[k]) for k in sweep.HYPER}
-    for s in range(6):
-      p, o, loss = step(p, o, one, xs[s], ts[s])
-      np.testing.assert_allclose(losses[s, i], loss, rtol=1e-5, atol=1e-7)
-    for a, b in zip(jax.tree.leaves(p), jax.tree.leaves(jax.tree.map(lambda v: v[i], params))):
-      np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
-  # the configurations really differ (a vmap that broadcast one config would fail above too)
-  assert np.ptp(losses[-1]) > 1e-4
+# --- the grid -------------------------------------------------------------------------------
 
 
-def test_rank_puts_diverged_last():
-  mk = lambda psnr, div: sweep.Result(4, 0, 0.1, 0.0, 0.0, 0.1, psnr, div)  # noqa: E731
-  ranked = sweep.rank([mk(20.0, False), mk(float("nan"), True), mk(25.0, False)])
-  assert [r.psnr for r in ranked][:2] == [25.0, 20.0] and ranked[2].diverged
-  assert [r.rank for r in ranked] == [1, 2, 3]
+def test_grid_takes_any_key_zipped_keys_and_groups_by_static_values():
+  c = load_config("sweep_course_net_a.py")
+  rows = sweep.grid(c.sweep)
+  assert len(rows) == 7 and rows[4] == {"model_kwargs.kernel_size": 2, "model_kwargs.stride": 1,
+                                        "model_kwargs.padding": 1, "model_kwargs.dilation": 1}
+  b = load_config("sweep_course_net_b.py")
+  settings = sweep.grid(b.sweep)
+  assert len(settings) == 576
+  grouped = sweep.groups(settings)
+  # lr and momentum are traced (vmapped); nesterov, widths, kernels and batch split groups
+  assert len(grouped) == 2 * 4 * 2 * 2 * 3 and all(len(m) == 6 for _, m in grouped)
+  for gid, members in grouped:
+    assert len({sweep.group_id(m) for m in members}) == 1 and "optimizer.lr" not in gid
+  cfg = sweep.apply(b, settings[-1])
+  assert (cfg.data.batch_size, cfg.optimizer.nesterov, cfg.model_kwargs.down_kernel) == (
+      64, False, 4) and b.data.batch_size == 4  # a copy: the base config is unchanged
+  with pytest.raises(errors.ConfigError, match="'data.batchsize' is not a config key"):
+    sweep.apply(b, {"data.batchsize": 4})
+  b.sweep.axes = ((("optimizer.lr", "optimizer.momentum"), ((0.1, 0.9), (0.1,))),)
+  with pytest.raises(errors.ConfigError, match="one value for each"):
+    sweep.grid(b.sweep)
 
 
-@pytest.mark.slow
-def test_run_sweep_writes_ranked_outputs_and_survives_divergence(tmp_path, data_cache):
-  c = load_config("sweep_course_net.py")
-  c.model_kwargs.channels = (4, 8)
-  c.data.cache_dir = str(data_cache)
-  c.num_steps = 4
-  c.sweep = dict(lr=(0.05,), momentum=(0.0,), weight_decay=(0.0, 1e30), batch_size=(2, 4),
-                 seed=(0,), steps_per_call=2, val_crop=32, val_images=2)
-  results = sweep.run_sweep(c, tmp_path)
-  assert len(results) == 4
-  rows = list(csv.DictReader(open(tmp_path / "sweep.csv")))
-  assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4]
-  assert [r["diverged"] for r in rows] == ["False", "False", "True", "True"]
-  assert {float(r["weight_decay"]) for r in rows[2:]} == {1e30}  # overflows to inf/NaN
-  assert all(np.isfinite(float(r["psnr"])) for r in rows[:2])
-  assert (tmp_path / "sweep.png").stat().st_size > 10_000
-  assert (tmp_path / "sweep.json").exists()
-  with pytest.raises(FileExistsError, match="not overwritten"):
+@pytest.mark.parametrize("model,kwargs,crop,fits", [
+    ("course_net_b", dict(down_kernel=2), 32, True),
+    ("course_net_b", dict(down_kernel=2), 30, False),  # 30 -> 15 -> 7 -> 14 -> 28
+    ("course_net_a", dict(kernel_size=2, stride=1, padding=0), 32, True),
+    ("course_net_a", dict(kernel_size=2, stride=2, padding=0), 32, True),
+    ("course_net_a", dict(kernel_size=2, stride=2, padding=1), 32, False),  # the source's too
+])
+def test_incompatible_shapes_are_found_without_running(model, kwargs, crop, fits):
+  c = load_config("sweep_course_net_b.py")
+  c.model, c.data.crop = model, crop
+  c.model_kwargs.update(kwargs)
+  error = sweep.check_shapes(c, sweep.build_net(c), (4, crop, crop, 3))
+  assert (error == "") == fits, error
+  assert fits or "shapes" in error
+
+
+def test_rank_orders_ok_by_psnr_then_diverged_incompatible_invalid():
+  rows = [sweep._row({"i": 0}, sweep.INCOMPATIBLE), sweep._row({"i": 1}, sweep.OK, pf=[20.0]),
+          sweep._row({"i": 2}, sweep.DIVERGED), sweep._row({"i": 3}, sweep.OK, pf=[25.0, 23.0]),
+          sweep._row({"i": 4}, sweep.INVALID)]
+  ranked = sweep.rank(rows)
+  assert [r["setting"]["i"] for r in ranked] == [3, 1, 2, 0, 4]
+  assert ranked[0]["psnr_float_mean"] == 24.0 and ranked[0]["psnr_float_std"] == 1.0
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def test_pairs_and_validation_are_held_out_fixed_and_independently_noisy():
+  c = tiny_config()
+  source, train, val = sweep.split_images(c.sweep, c.seed)
+  assert "embedded" in source and len(val) == 2
+  assert not {n for n, _ in train} & {n for n, _ in val}
+  pool = sweep.course_pairs(c, train)
+  assert pool.shape == (48, 2, 8, 8, 3) and pool.dtype == np.uint8
+  noise_diff = pool[:, 0].astype(int) - pool[:, 1]
+  assert np.abs(noise_diff).mean() > 3  # two independent draws, not one image twice
+  np.testing.assert_array_equal(pool, sweep.course_pairs(c, train))  # fixed by the seed
+  noisy, clean = sweep.validation_set(c, val)
+  assert noisy.shape == clean.shape == (4, 8, 8, 3)
+  np.testing.assert_array_equal(noisy, sweep.validation_set(c, val)[0])
+
+
+# --- the whole sweep ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+  """One uninterrupted tiny sweep (3 jitted groups over 2 stages, ~30 s on 2 cores)."""
+  workdir = tmp_path_factory.mktemp("sweep")
+  c = tiny_config()
+  return c, workdir, sweep.run_sweep(c, workdir)
+
+
+def _separate_run(c, setting, repeat, pool, n_pairs, epochs, val):
+  """One configuration alone: a plain jitted step, no vmap."""
+  cfg = sweep.apply(c, setting)
+  net = sweep.build_net(cfg)
+  params = net.init(jax.random.PRNGKey(cfg.seed + repeat))
+  opt = explicit.sgd_init(params)
+  hp = {h: jnp.float32(cfg.optimizer[h]) for h in sweep.HYPER}
+  step = jax.jit(sweep.make_step(net, cfg.optimizer.dampening, cfg.optimizer.nesterov))
+  for epoch in range(epochs):
+    for idx in sweep.epoch_order(cfg.seed, repeat, epoch, n_pairs, cfg.data.batch_size):
+      params, opt, loss = step(params, opt, hp, *sweep.gather_pairs(jnp.asarray(pool), idx))
+  return loss, sweep.psnr_both(net(params, jnp.asarray(val[0])), jnp.asarray(val[1]))
+
+
+@pytest.mark.slow  # trains the tiny sweep end to end; the other slow tests reuse it
+@pytest.mark.parametrize("lanes", ["vmap", "map"])
+def test_vmapped_groups_equal_separate_runs_across_shapes(finished, lanes, tmp_path):
+  c, _, stages = finished
+  if lanes != c.sweep.lanes:
+    c = c.copy_and_resolve_references()
+    c.sweep.lanes, c.sweep.stages = lanes, c.sweep.stages[:1]
+    stages = sweep.run_sweep(c, tmp_path)
+  _, train, val_imgs = sweep.split_images(c.sweep, c.seed)
+  pool, val = sweep.course_pairs(c, train), sweep.validation_set(c, val_imgs)
+  n_pairs, epochs, _ = c.sweep.stages[0]
+  trained = [r for r in stages[0] if r["status"] == sweep.OK]
+  assert len({sweep.group_id(r["setting"]) for r in trained}) == 2  # widths (2,4) and (4,4)
+  for row in trained:
+    for repeat in range(c.sweep.repeats):
+      loss, (pf, pu) = _separate_run(c, row["setting"], repeat, pool, n_pairs, epochs, val)
+      assert abs(row["psnr_float"][repeat] - float(pf)) <= 1e-3
+      assert abs(row["psnr_uint8"][repeat] - float(pu)) <= 1e-3
+  # the configurations and the repeats really differ (a broadcast lane would pass above)
+  assert len({round(p, 4) for r in trained for p in r["psnr_float"]}) == 8
+
+
+@pytest.mark.slow  # reuses the finished sweep
+def test_stages_repeats_incompatible_rows_and_outputs(finished):
+  c, workdir, (stage1, stage2) = finished
+  assert [r["status"] for r in stage1] == [sweep.OK] * 4 + [sweep.INCOMPATIBLE] * 4
+  assert all(r["note"] and np.isnan(r["psnr_float_mean"]) for r in stage1[4:])
+  for r in stage1[:4]:
+    assert len(r["psnr_float"]) == 2 and r["psnr_float"][0] != r["psnr_float"][1]
+    assert r["psnr_float_mean"] == pytest.approx(np.mean(r["psnr_float"]))
+    assert r["psnr_float_std"] == pytest.approx(np.std(r["psnr_float"]))
+  assert [r["setting"] for r in stage2] != [] and {json.dumps(r["setting"]) for r in stage2} == {
+      json.dumps(r["setting"]) for r in stage1[:2]}  # stage 2 retrains stage 1's top 2
+  rows = list(csv.DictReader(open(workdir / "stage1.csv")))
+  assert [int(r["rank"]) for r in rows] == list(range(1, 9))
+  assert {"optimizer.lr", "model_kwargs.channels", "psnr_float_mean", "psnr_uint8_std",
+          "status"} <= set(rows[0])
+  assert float(rows[0]["psnr_float_mean"]) >= float(rows[3]["psnr_float_mean"])
+  table = (workdir / "table.md").read_text().splitlines()
+  assert len(table) == 2 + c.sweep.table_rows and "stage 2 PSNR (dB)" in table[0]
+  first, third = table[2].split(" | "), table[4].split(" | ")
+  assert " ± " in first[-2] and " ± " in first[-1]  # the top 2 trained in both stages
+  assert " ± " in third[-2] and third[-1].strip(" |") == ""
+  assert (workdir / "sweep.png").stat().st_size > 10_000
+  with pytest.raises(errors.OutputExistsError, match="finished and is not overwritten"):
+    sweep.run_sweep(c, workdir)
+
+
+@pytest.mark.slow  # one more sweep, its programs loaded from the compilation cache
+def test_a_killed_sweep_resumes_at_its_stage_and_group(finished, tmp_path):
+  c, _, expected = finished
+  sweep.run_sweep(c, tmp_path, stop_after_groups=1)  # killed after its first group
+  state = json.loads((tmp_path / sweep.STATE).read_text())
+  assert not state["done"] and len(state["stages"][0]["groups_done"]) == 1
+  sweep.run_sweep(c, tmp_path, stop_after_groups=3)  # killed in stage 2, before its group
+  state = json.loads((tmp_path / sweep.STATE).read_text())
+  assert len(state["stages"]) == 2 and not state["stages"][1]["groups_done"]
+  assert len(state["stages"][0]["groups_done"]) == 4  # the first group was not trained again
+  assert (tmp_path / "stage1.csv").exists() and not (tmp_path / "stage2.csv").exists()
+  c.sweep.repeats = 3
+  with pytest.raises(errors.OutputExistsError, match="another config"):
     sweep.run_sweep(c, tmp_path)
+  c.sweep.repeats = 2
+  resumed = sweep.run_sweep(c, tmp_path)
+  for got, want in zip(resumed, expected):
+    assert [(r["setting"], r["status"], r["psnr_float"]) for r in got] == [
+        (r["setting"], r["status"], r["psnr_float"]) for r in want]
