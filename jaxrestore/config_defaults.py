@@ -83,8 +83,11 @@ def base_config() -> ml_collections.ConfigDict:
   c.gan.d_optimizer = optimizer_config()
 
   # The desnow task's loss (jaxrestore/losses/desnow.py): pyramid losses of y', y_hat and
-  # (times mask_weight) the mask z, over 2^0 ... 2^pyramid_levels poolings.
-  c.desnow = ml_collections.ConfigDict({"pyramid_levels": 4, "mask_weight": 3.0})
+  # (times mask_weight) the mask z, over 2^0 ... 2^pyramid_levels poolings. pyramid_reduction:
+  # "mean" (the paper: each level's MSE) | "sum" (the public re-implementation: squared
+  # error summed over pixels and channels, averaged over the batch).
+  c.desnow = ml_collections.ConfigDict(
+      {"pyramid_levels": 4, "mask_weight": 3.0, "pyramid_reduction": "mean"})
 
   # Multi-process runs (jaxrestore/distributed.py, docs/distributed.md); the defaults and an
   # environment without JAX_NUM_PROCESSES > 1 give the single-process run.

@@ -9,18 +9,18 @@ the snowy input's. Data: a Snow100K-layout folder (``test_s`` / ``test_m`` /
 import jax.numpy as jnp
 import numpy as np
 
-from jaxrestore import evaluate, losses, metrics, optim, steps
+from jaxrestore import errors, evaluate, losses, metrics, optim, steps
 from jaxrestore.data import datasets, images
 from jaxrestore.tasks import base
 
 
-def desnow_loss(pyramid_levels: int, mask_weight: float) -> steps.LossFn:
+def desnow_loss(pyramid_levels: int, mask_weight: float, reduction: str = "mean") -> steps.LossFn:
 
   def loss_fn(model, batch, rng):
     del rng
     out = model(batch["input"])
     loss, parts = losses.desnow_loss(out, batch["clean"], batch["mask"], pyramid_levels,
-                                     mask_weight)
+                                     mask_weight, reduction)
     psnr = jnp.mean(metrics.psnr(jnp.clip(out["y_hat"], 0, 1), batch["clean"]))
     return loss, {"psnr": psnr, **parts}
 
@@ -28,9 +28,13 @@ def desnow_loss(pyramid_levels: int, mask_weight: float) -> steps.LossFn:
 
 
 def make_setup(config) -> steps.Setup:
+  d = config.desnow
+  if d.pyramid_reduction not in losses.desnow.REDUCTIONS:
+    raise errors.ConfigError(f"desnow.pyramid_reduction must be one of "
+                             f"{', '.join(losses.desnow.REDUCTIONS)}, got {d.pyramid_reduction!r}")
   return steps.single_model_setup(
       base.create_model(config), optim.make_optimizer(config.optimizer),
-      desnow_loss(config.desnow.pyramid_levels, config.desnow.mask_weight), config.seed)
+      desnow_loss(d.pyramid_levels, d.mask_weight, d.pyramid_reduction), config.seed)
 
 
 def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
