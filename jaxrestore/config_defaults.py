@@ -33,6 +33,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss = "mse"  # mse | l1 | sum_squared_half
   c.seed = 0
   c.num_steps = 1000
+  # > 0: the run's length in epochs of its training set instead (train.resolve_num_steps:
+  # num_steps = ceil(num_epochs * training images / data.batch_size)); 0: num_steps
+  c.num_epochs = 0
   c.log_every = 50
   c.eval_every = 500
   c.checkpoint_every = 500
