@@ -135,6 +135,7 @@ def base_restore_config() -> ml_collections.ConfigDict:
   _checkpoint_options(c)
   c.channels = 1  # 1 (gray) or 3
   c.tile = 512  # 0: whole image at once
-  c.overlap = 48  # >= 2x the receptive-field radius (17 for DnCNN-17) gives exact results
+  c.overlap = 48  # >= 2x the receptive-field radius (17 for DnCNN-17) gives exact results;
+  # -1: twice the radius the model computes from its layers (DesnowNet)
   c.save_maps = ()  # other outputs to write as gray images, e.g. ("attention",); needs tile=0
   return c
