@@ -122,7 +122,11 @@ def base_evaluate_config() -> ml_collections.ConfigDict:
   c.cache_dir = ""  # prepared array_record files; default ~/.cache/jaxrestore/tfds
   c.channels = 1  # denoise: 1 (gray) or 3
   c.sigma = 25.0  # denoise: the noise added to the clean images (0-255 scale)
-  c.seed = 0  # denoise: the noise's seed
+  c.seed = 0  # denoise: the noise's seed; desnow crops: the crops' seed
+  # desnow: "whole" (the default: whole images, PSNR / SSIM of the uint8 output) | "crops"
+  # (the paper's validation: per image a batch of 5 seeded random aligned 64x64 crops, PSNR
+  # with R = 1 of the batch on the clipped float output); named in the CSV and the summary
+  c.protocol = ""
   c.output_dir = "outputs/evaluate"  # per-image CSV and input | output | ... | target grids
   c.save_grids = True
   return c
