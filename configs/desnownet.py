@@ -26,8 +26,11 @@ tested on Kodak24:
 Widths / 16, one block per Inception stage, stride-1 pooling, BN, a pyramid of
 12 channels per level (not the paper's 192: a CPU-sized model), started from the
 identity (``identity_init``: mask and residual heads zeroed, so step 0 returns its
-input), lr raised to 3e-4 for a short run of CPU_EPOCHS epochs of the 68 CBSD68
-images (14 steps each at batch 5).
+input), at the paper's lr 3e-5, for CPU_EPOCHS epochs of the 68 CBSD68 images (14
+steps each at batch 5). The lr is no longer raised to 3e-4: the heads now read
+non-negative pyramid features (BN + ReLU), so Adam's first, sign-like steps move
+every zeroed head weight the same way and at 3e-4 the output left the identity
+at once (training PSNR ~18 dB against the input's ~25 within 10 steps).
 
 smoke: the same narrow model (without identity_init) on snow synthesised from
 the embedded images, no other data needed:
@@ -83,7 +86,6 @@ def get_config(arg="w4"):
     c.model_kwargs.identity_init = True
     c.data.train = {"kind": "snow100k", "path": "data/snow_cbsd"}
     c.data.val = {"kind": "snow100k", "path": "data/snow_cbsd"}
-    c.optimizer.lr = 3e-4
     c.num_epochs = CPU_EPOCHS
     c.log_every = 10
     c.eval_every = 50
