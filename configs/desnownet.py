@@ -38,8 +38,8 @@ the embedded images, no other data needed:
     python scripts/train.py --config=configs/desnownet.py:smoke --workdir=workdirs/desnownet_smoke
 
 lr raised to 1e-3. Writes snowy | output | mask | clean grids; eval reports the
-input's PSNR beside the output's (eval/psnr_input vs eval/psnr). Measured (2 CPU
-cores, ~1.3 s/step alone): after 200 steps eval/psnr 18.1 dB against the input's
+input's PSNR beside the output's (eval/psnr_input vs eval/psnr). Measured before
+issue #17's pyramid and loss changes (2 CPU cores, ~1.3 s/step alone): after 200 steps eval/psnr 18.1 dB against the input's
 25.1 dB, i.e. not yet better than the input: the initial residual is large and
 still falling.
 """
