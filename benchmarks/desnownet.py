@@ -30,7 +30,8 @@ def case_runners(kwargs: dict, size: int, batch: int = 1, seed: int = 0):
 
 @section("desnownet")
 def desnownet_section(*, quick: bool, warmup: int, repeats: int):
-  variants = ([("w16 pool", dict(width_factor=16, blocks=(1, 1, 1), pool="pool"), 64)] if quick
+  variants = ([("w16 pool", dict(width_factor=16, blocks=(1, 1, 1), pool="pool",
+                                      pyramid_channels=12), 64)] if quick
               else [("w4 conv-pools", dict(width_factor=4), 256),
                     ("w4 pooling", dict(width_factor=4, pool="pool"), 256)])
   rows = []

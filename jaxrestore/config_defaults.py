@@ -33,6 +33,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss = "mse"  # mse | l1 | sum_squared_half
   c.seed = 0
   c.num_steps = 1000
+  # > 0: the run's length in epochs of its training set instead (train.resolve_num_steps:
+  # num_steps = ceil(num_epochs * training images / data.batch_size)); 0: num_steps
+  c.num_epochs = 0
   c.log_every = 50
   c.eval_every = 500
   c.checkpoint_every = 500
@@ -83,8 +86,11 @@ def base_config() -> ml_collections.ConfigDict:
   c.gan.d_optimizer = optimizer_config()
 
   # The desnow task's loss (jaxrestore/losses/desnow.py): pyramid losses of y', y_hat and
-  # (times mask_weight) the mask z, over 2^0 ... 2^pyramid_levels poolings.
-  c.desnow = ml_collections.ConfigDict({"pyramid_levels": 4, "mask_weight": 3.0})
+  # (times mask_weight) the mask z, over 2^0 ... 2^pyramid_levels poolings. pyramid_reduction:
+  # "mean" (the paper: each level's MSE) | "sum" (the public re-implementation: squared
+  # error summed over pixels and channels, averaged over the batch).
+  c.desnow = ml_collections.ConfigDict(
+      {"pyramid_levels": 4, "mask_weight": 3.0, "pyramid_reduction": "mean"})
 
   # Multi-process runs (jaxrestore/distributed.py, docs/distributed.md); the defaults and an
   # environment without JAX_NUM_PROCESSES > 1 give the single-process run.
@@ -142,7 +148,11 @@ def base_evaluate_config() -> ml_collections.ConfigDict:
   c.cache_dir = ""  # prepared array_record files; default ~/.cache/jaxrestore/tfds
   c.channels = 1  # denoise: 1 (gray) or 3
   c.sigma = 25.0  # denoise: the noise added to the clean images (0-255 scale)
-  c.seed = 0  # denoise: the noise's seed
+  c.seed = 0  # denoise: the noise's seed; desnow crops: the crops' seed
+  # desnow: "whole" (the default: whole images, PSNR / SSIM of the uint8 output) | "crops"
+  # (the paper's validation: per image a batch of 5 seeded random aligned 64x64 crops, PSNR
+  # with R = 1 of the batch on the clipped float output); named in the CSV and the summary
+  c.protocol = ""
   c.output_dir = "outputs/evaluate"  # per-image CSV and input | output | ... | target grids
   c.save_grids = True
   return c
@@ -155,6 +165,7 @@ def base_restore_config() -> ml_collections.ConfigDict:
   _checkpoint_options(c)
   c.channels = 1  # 1 (gray) or 3
   c.tile = 512  # 0: whole image at once
-  c.overlap = 48  # >= 2x the receptive-field radius (17 for DnCNN-17) gives exact results
+  c.overlap = 48  # >= 2x the receptive-field radius (17 for DnCNN-17) gives exact results;
+  # -1: twice the radius the model computes from its layers (DesnowNet)
   c.save_maps = ()  # other outputs to write as gray images, e.g. ("attention",); needs tile=0
   return c

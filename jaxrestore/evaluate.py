@@ -27,6 +27,7 @@ class ImageResult:
   psnr_noisy: float
   psnr: float
   ssim: float
+  protocol: str = ""  # how psnr / ssim were measured, where a task has several (desnow)
 
 
 def swap_rgb_bgr(apply):

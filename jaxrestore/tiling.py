@@ -6,8 +6,11 @@ Tiles of ``tile`` x ``tile`` overlap by at least ``overlap`` pixels; each output
 pixel is taken from the tile whose centre part covers it (the boundary between
 two tiles sits in the middle of their overlap), so no pixel comes from within
 ``overlap // 2`` of an inner tile edge. For a convolutional net whose receptive
-field radius is at most ``overlap // 2`` the result equals whole-image inference.
+field radius is at most ``overlap // 2`` the result equals whole-image inference;
+``receptive_overlap`` gives that overlap for a model that computes its radius.
 """
+from typing import Protocol, runtime_checkable
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,6 +44,21 @@ def pad_to_multiple(apply, multiple: int):
     return jax.tree.map(crop, apply(padded))
 
   return run
+
+
+@runtime_checkable
+class ReceptiveField(Protocol):
+  """A model that computes how far (pixels) an output pixel sees from its own layers."""
+
+  def receptive_field_radius(self) -> int: ...
+
+
+def receptive_overlap(model) -> int:
+  """The tile overlap that makes tiled inference exact: twice the receptive-field radius."""
+  if not isinstance(model, ReceptiveField):
+    raise errors.ConfigError(f"{type(model).__name__} does not compute its receptive field: "
+                             "set the tile overlap (config.overlap >= 0) yourself")
+  return 2 * model.receptive_field_radius()
 
 
 def _starts(size: int, tile: int, overlap: int) -> list[int]:

@@ -147,9 +147,22 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
   return summary
 
 
+def resolve_num_steps(config: ml_collections.ConfigDict, train_size: int):
+  """``config`` with ``num_steps`` set from ``num_epochs`` when that is > 0: enough global
+  batches of ``data.batch_size`` to see ``num_epochs`` times the ``train_size`` training
+  images (rounded up); a config without ``num_epochs`` is returned as it is."""
+  if config.num_epochs <= 0:
+    return config
+  resolved = (config.as_configdict() if isinstance(config, ml_collections.FrozenConfigDict)
+              else config.copy_and_resolve_references())
+  resolved.num_steps = math.ceil(config.num_epochs * train_size / config.data.batch_size)
+  return resolved
+
+
 def build_data(config):
-  """This process's training stream (its block of every global batch) and the validation
-  source. Process 0 prepares the dataset cache while the others wait (it may be shared)."""
+  """This process's training stream (its block of every global batch), the validation
+  source and the number of training images. Process 0 prepares the dataset cache while
+  the others wait (it may be shared)."""
   d = config.data
   cache = d.cache_dir or None
   if jax.process_index() > 0:
@@ -165,7 +178,7 @@ def build_data(config):
       seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
       augment=d.augment, num_workers=d.num_workers, pad_small=d.pad_small,
       shard_index=jax.process_index(), shard_count=jax.process_count())
-  return ds, val_src
+  return ds, val_src, len(train_src)
 
 
 def initial_model(config: ml_collections.ConfigDict):
@@ -189,7 +202,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
     raise errors.ConfigError(f"batch size {config.data.batch_size} is not divisible by the "
                              f"{mesh.size} devices")
 
-  ds, val_src = build_data(config)
+  ds, val_src, train_size = build_data(config)
+  config = resolve_num_steps(config, train_size)
+  if config.num_epochs > 0 and jax.process_index() == 0:
+    print(f"{config.num_epochs} epochs of {train_size} training images at batch "
+          f"{config.data.batch_size}: {config.num_steps} steps", flush=True)
   setup = tasks.get(config.task).make_setup(config)
   state, train_step, apply = setup.state, setup.train_step, setup.apply
 

@@ -3,10 +3,13 @@
 Same checks as the DnCNN family: every output (y_hat, y', z, z_raw, a, r) in eval
 mode (float32) and train mode with the BN statistics after it (float32 without
 BN; float64 with BN, where float32 is ill-posed: see the test that shows it for
-torch against itself); the pyramid loss's
-value and gradient (float32); the total loss's gradients w.r.t. every parameter
-and three Adam steps with the recipe's coupled weight decay (float64, see
-README "Parity tolerances"). Small widths and odd sizes keep it fast.
+torch against itself), which covers the dilation pyramid's conv + BN + ReLU
+branches and their batch statistics; the pyramid loss's value and gradient in
+both reductions (float32); a 3-channel mask file read as one channel by both
+twins' readers and refused unread by both losses; the total loss's gradients
+w.r.t. every parameter and three Adam steps with the recipe's coupled weight
+decay (float64, see README "Parity tolerances"). Small widths and odd sizes keep
+it fast.
 """
 import jax
 import jax.numpy as jnp
@@ -14,18 +17,21 @@ import numpy as np
 import pytest
 import torch
 from flax import nnx
+from PIL import Image
 
 import jaxrestore.models as jm
 import torch_ref.models as tm
 from jaxrestore import losses as jl
 from jaxrestore import config_defaults, optim, porting
+from jaxrestore.data import datasets
 from parity_tests.helpers import (ATOL, RTOL, assert_close, assert_state_equal_to_torch,
                                   grads_as_torch_names, max_violation, nchw_to_nhwc,
-                                  to_float64)
+                                  nhwc_to_nchw, to_float64)
 from torch_ref import losses as tl
 
-CASES = [dict(width_factor=16, blocks=(1, 1, 1)),
-         dict(width_factor=16, blocks=(1, 2, 1), pool="pool", use_bn=False, gamma=3)]
+CASES = [dict(width_factor=16, blocks=(1, 1, 1), pyramid_channels=6),
+         dict(width_factor=16, blocks=(1, 2, 1), pool="pool", use_bn=False, gamma=3,
+              pyramid_channels=5)]
 IDS = ["conv-pools-bn", "pooling-no-bn"]
 KEYS = ("y_hat", "y_prime", "z", "z_raw", "a", "r")
 
@@ -94,17 +100,51 @@ def test_float32_train_forward_with_bn_is_ill_posed_for_torch_itself():
   assert (y64["z"].numpy() == 1).mean() > 0.2
 
 
-def test_pyramid_loss_value_and_gradient_float32():
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_pyramid_loss_value_and_gradient_float32(reduction):
   rng = np.random.RandomState(0)
   pred = rng.rand(3, 2, 37, 29).astype(np.float32)  # odd: floor-mode pooling drops edges
   target = rng.rand(3, 2, 37, 29).astype(np.float32)
   pt = torch.from_numpy(pred).requires_grad_(True)
-  lt = tl.pyramid_loss(pt, torch.from_numpy(target))
+  lt = tl.pyramid_loss(pt, torch.from_numpy(target), reduction=reduction)
   lt.backward()
   lj, gj = jax.value_and_grad(jl.pyramid_loss)(jnp.asarray(nchw_to_nhwc(pred)),
-                                               jnp.asarray(nchw_to_nhwc(target)))
+                                               jnp.asarray(nchw_to_nhwc(target)),
+                                               reduction=reduction)
   np.testing.assert_allclose(float(lj), lt.item(), rtol=RTOL, atol=ATOL)
   assert_close(gj, pt.grad, "d pyramid loss / d pred")
+
+
+def test_rgb_mask_file_is_read_as_one_channel_and_both_losses_agree(tmp_path):
+  """Snow100K's mask/ images may be RGB: JAX's reader (datasets.decode_mask) and the torch
+  side's (Pillow's convert('L'), as a torch data loader reads a mask) give the same one
+  channel, the two losses agree on it, and both refuse the unread 3-channel mask alike."""
+  rng = np.random.RandomState(0)
+  rgb = rng.randint(0, 256, (21, 15, 3)).astype(np.uint8)  # channels differ: luma is not R
+  path = tmp_path / "mask.png"
+  Image.fromarray(rgb).save(path)
+  record = {"name": b"m.png", "mask": path.read_bytes()}
+  mask_j = datasets.decode_mask(record)
+  mask_t = np.asarray(Image.open(path).convert("L"))[None, None]  # (1, 1, H, W)
+  assert mask_j.shape == (21, 15, 1)
+  np.testing.assert_array_equal(nhwc_to_nchw(mask_j[None]), mask_t)
+  assert not np.array_equal(mask_j[..., 0], rgb[..., 0])
+
+  net, model, x, clean, _ = _pair(CASES[1], n=1)
+  net.eval()
+  model.eval()
+  m = (mask_t / np.float32(255.0)).astype(np.float32)
+  with torch.no_grad():
+    lt, _ = _torch_loss(net, x, clean, m)
+  lj, _ = _jax_loss_fn(clean, m)(model, jnp.asarray(nchw_to_nhwc(x)))
+  np.testing.assert_allclose(float(lj), lt.item(), rtol=RTOL, atol=ATOL)
+
+  rgb_mask = (rgb / np.float32(255.0)).astype(np.float32)[None]  # (1, H, W, 3), unread
+  with pytest.raises(ValueError, match=r"mask has shape") as ej:
+    _jax_loss_fn(clean, nhwc_to_nchw(rgb_mask))(model, jnp.asarray(nchw_to_nhwc(x)))
+  with pytest.raises(ValueError, match=r"mask has shape") as et, torch.no_grad():
+    _torch_loss(net, x, clean, nhwc_to_nchw(rgb_mask))
+  assert "(1, 21, 15, 3)" in str(ej.value) and "(1, 3, 21, 15)" in str(et.value)
 
 
 def _torch_loss(net, x, clean, mask):

@@ -19,6 +19,7 @@ def _tiny(data_cache):
   c.model_kwargs.width_factor = 32
   c.model_kwargs.blocks = (0, 0, 0)
   c.model_kwargs.gamma = 1
+  c.model_kwargs.pyramid_channels = 4
   c.model_kwargs.pool = "pool"
   c.model_kwargs.use_bn = False
   c.data.cache_dir = str(data_cache)

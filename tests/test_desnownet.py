@@ -51,13 +51,32 @@ def test_gray_input_is_refused():
     models.create("desnownet", rngs=nnx.Rngs(0), in_channels=1)
 
 
-def test_pyramid_loss_levels():
+def test_pyramid_loss_levels_are_each_a_mean_squared_error():
   x = jnp.zeros((2, 16, 16, 1))
   y = x.at[:, 0, 0, 0].set(1.0)  # one differing pixel: it survives every max-pool level
-  assert float(losses.pyramid_loss(x, y, tau=4)) == pytest.approx(5.0)  # 5 levels, /batch 2 * 2
-  assert float(losses.pyramid_loss(x, y, tau=0)) == pytest.approx(1.0)
+  # the paper's form: level i is the MSE over its (16 / 2^i)^2 pixels, so every level counts
+  mses = [1 / (16 // 2 ** i) ** 2 for i in range(5)]
+  assert float(losses.pyramid_loss(x, y, tau=4)) == pytest.approx(sum(mses), rel=1e-6)
+  assert float(losses.pyramid_loss(x, y, tau=0)) == pytest.approx(1 / 256, rel=1e-6)
   small = jnp.zeros((1, 5, 7, 1))  # levels 8 and 16 are coarser than the image: skipped
-  assert float(losses.pyramid_loss(small, small.at[0, 0, 0, 0].set(1.0))) == pytest.approx(3.0)
+  assert float(losses.pyramid_loss(small, small.at[0, 0, 0, 0].set(1.0))) == pytest.approx(
+      1 / 35 + 1 / 6 + 1, rel=1e-6)
+
+
+def test_pyramid_loss_sum_reduction_is_the_reimplementations():
+  x = jnp.zeros((2, 16, 16, 1))
+  y = x.at[:, 0, 0, 0].set(1.0)
+  # summed over pixels and channels, / batch 2: one per level, so level 0 weighs 4^i more
+  assert float(losses.pyramid_loss(x, y, tau=4, reduction="sum")) == pytest.approx(5.0)
+  with pytest.raises(ValueError, match="reduction"):
+    losses.pyramid_loss(x, y, reduction="max")
+
+
+def test_a_mask_of_another_shape_is_refused_not_broadcast():
+  out = {k: jnp.zeros((1, 8, 8, 3)) for k in ("y_prime", "y_hat")}
+  out["z_raw"] = jnp.zeros((1, 8, 8, 1))
+  with pytest.raises(ValueError, match=r"mask has shape \(1, 8, 8, 3\), expected \(1, 8, 8, 1\)"):
+    losses.desnow_loss(out, jnp.zeros((1, 8, 8, 3)), jnp.zeros((1, 8, 8, 3)))
 
 
 @pytest.mark.slow

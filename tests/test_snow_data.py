@@ -69,3 +69,20 @@ def test_snow100k_missing_layout_is_a_clear_error(tmp_path, data_cache):
   (tmp_path / "x").mkdir()
   with pytest.raises(images.ImageError, match="no Snow100K split"):
     datasets.load({"kind": "snow100k", "path": str(tmp_path / "x")}, "train", data_cache)
+
+
+def test_rgb_mask_files_are_read_as_one_channel_by_the_pipeline(tmp_path, data_cache):
+  """Real Snow100K's mask/ images may be RGB: the pipeline gives the loss their luma."""
+  root = snow.write_snow100k(tmp_path / "snow", [("a.png", _clean(40, 40))], [], seed=0)
+  path = root / "train" / "mask" / "a.png"
+  gray = images.read_uint8(path)[..., 0]
+  rgb = np.stack([gray, gray // 2, 255 - gray], -1)  # channels differ: luma is none of them
+  images.write_image(path, rgb)
+  src = datasets.load({"kind": "snow100k", "path": str(root)}, "train", data_cache)
+  ds = pipeline.train_dataset(src, batch_size=1, crop=40, channels=3, seed=0, mode="paired",
+                              keys=("input", "clean", "mask"), augment=False)
+  mask = next(iter(ds))["mask"][0]
+  assert mask.shape == (40, 40, 1)
+  expected = images.luma(rgb) / np.float32(255.0)
+  np.testing.assert_array_equal(mask, expected.astype(np.float32))
+  assert not np.array_equal(mask[..., 0], (rgb[..., 0] / np.float32(255.0)).astype(np.float32))

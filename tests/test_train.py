@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 import optax
 import orbax.checkpoint as ocp
@@ -227,3 +228,17 @@ def test_noise2noise_trains_on_noisy_targets_and_evaluates_on_clean(tiny_config,
   lines = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
   assert all("train/psnr" in l for l in lines if "train/loss" in l)
   assert 5 < summary["psnr"] < 60
+
+
+def test_num_epochs_sets_num_steps_from_the_training_set():
+  c = config_defaults.base_config()
+  c.num_steps, c.data.batch_size = 123, 5
+  assert train.resolve_num_steps(c, 68) is c  # num_epochs = 0: num_steps as given
+  c.num_epochs = 50
+  resolved = train.resolve_num_steps(c, 68)
+  assert resolved.num_steps == 680  # 50 * 68 / 5
+  assert train.resolve_num_steps(c, 69).num_steps == 690  # 690 batches hold 50 * 69 images
+  c.num_epochs = 3
+  assert train.resolve_num_steps(c, 7).num_steps == 5  # ceil(21 / 5): the last epoch complete
+  assert c.num_steps == 123  # the caller's config is left as it is
+  assert train.resolve_num_steps(ml_collections.FrozenConfigDict(c), 10).num_steps == 6

@@ -34,7 +34,8 @@ def main(argv):
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
-  opts = tasks.EvalOptions(channels=cfg.channels, sigma=cfg.sigma, seed=cfg.seed)
+  opts = tasks.EvalOptions(channels=cfg.channels, sigma=cfg.sigma, seed=cfg.seed,
+                           protocol=cfg.protocol)
   out = Path(cfg.output_dir)
   sources = task.eval_sources(cfg.data_dir, tuple(cfg.splits), cfg.cache_dir or None)
   for split, source in sources.items():
@@ -50,8 +51,9 @@ def main(argv):
     print(evaluate.format_table(results))
     print(f"wrote {csv}")
     mean = lambda field: sum(getattr(r, field) for r in results) / len(results)  # noqa: E731
+    protocol = f" protocol={results[0].protocol}" if results[0].protocol else ""
     print(f"{split + ': ' if split else ''}mean_psnr_input={mean('psnr_noisy'):.4f} "
-          f"mean_psnr={mean('psnr'):.4f} mean_ssim={mean('ssim'):.4f}")
+          f"mean_psnr={mean('psnr'):.4f} mean_ssim={mean('ssim'):.4f}{protocol}")
 
 
 def run():

@@ -2,7 +2,9 @@
 
 Applies a model to one image or every image of a folder, of any size, with
 tiled inference (``config.tile``, ``config.overlap``) for large images. Outputs
-keep the input file names (as PNG) in ``output_dir``.
+keep the input file names (as PNG) in ``output_dir``. ``overlap=-1`` takes twice
+the receptive-field radius of a model that computes it (DesnowNet): tiles then give
+exactly the whole-image output.
 
 Models with several outputs (DesnowNet, the Attentive GAN generator) return a
 dict: the restored image is the model's ``output_key`` entry (``y_hat``,
@@ -49,6 +51,11 @@ def main(argv):
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
                                   rename=tuple(cfg.checkpoint_rename))
+  overlap = tiling.receptive_overlap(model) if cfg.overlap < 0 else cfg.overlap
+  if cfg.tile and overlap >= cfg.tile:
+    raise errors.ConfigError(f"config.tile={cfg.tile} must exceed the overlap {overlap} "
+                             f"(twice the model's receptive-field radius): raise it, or 0 for "
+                             f"whole images")
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
@@ -73,7 +80,7 @@ def main(argv):
         value = outputs[name][-1] if isinstance(outputs[name], (list, tuple)) else outputs[name]
         images.write_image(out_dir / name / f"{path.stem}.png", np.asarray(value)[0])
     else:
-      out = tiling.tiled_apply(lambda x: image_of(apply(x)), img, cfg.tile, cfg.overlap)
+      out = tiling.tiled_apply(lambda x: image_of(apply(x)), img, cfg.tile, overlap)
     images.write_image(out_dir / f"{path.stem}.png", out)
   print(f"wrote {len(files) - len(skipped)} image(s) to {out_dir}")
   if skipped:

@@ -336,3 +336,10 @@ def decode(record: dict, key: str = "clean", channels: int | None = None) -> np.
   name = record.get("name", "?")
   return images.decode_uint8(record[key], name if key == "clean" else f"{name} ({key})",
                              channels)
+
+
+def decode_mask(record: dict, key: str = "mask") -> np.ndarray:
+  """A mask image as one channel, uint8 (H, W, 1): a gray file as it is, an RGB one
+  (Snow100K's ``mask/`` images may be stored so) as its luma (``images.luma``)."""
+  mask = decode(record, key, None)
+  return images.luma(mask) if mask.shape[-1] == 3 else mask

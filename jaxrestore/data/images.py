@@ -76,6 +76,13 @@ def decode_uint8(data: bytes, name: str, channels: int | None = None) -> np.ndar
   return arr
 
 
+def luma(rgb: np.ndarray) -> np.ndarray:
+  """uint8 (H, W, 3) -> (H, W, 1): ITU-R 601-2 luma with Pillow's integer rounding
+  (bit-identical to ``Image.convert("L")``); a gray image stored as RGB comes back unchanged."""
+  r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
+  return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.uint8)[..., None]
+
+
 def _too_many_pixels(name: str, pixels: int | None) -> ImageError:
   limit = Image.MAX_IMAGE_PIXELS
   size = f"{pixels:,} pixels" if pixels else f"more than {2 * limit:,} pixels"

@@ -21,7 +21,8 @@ Modes (what a sample holds, all float32 HWC in [0, 1] before noise):
 * ``noise2noise``: ``input`` and ``target`` = two independent noisy draws of the
   clean image, ``clean`` kept for evaluation only.
 * ``paired``: ``input`` / ``target`` (and any other keys) read from the record,
-  e.g. snowy / clean / mask; no synthetic noise.
+  e.g. snowy / clean / mask; no synthetic noise. A ``mask`` is read as one
+  channel whatever its file holds (an RGB mask as its luma, ``datasets.decode_mask``).
 """
 import dataclasses
 
@@ -75,8 +76,8 @@ class CropAugmentNoise(grain.transforms.RandomMap):
     self.keys, self.noise, self.augment, self.pad_small = keys, noise, augment, pad_small
 
   def random_map(self, record, rng: np.random.Generator):
-    arrays = {k: datasets.decode(record, k, None if k == "mask" else self.channels)
-              for k in self.keys}
+    arrays = {k: datasets.decode_mask(record, k) if k == "mask"
+              else datasets.decode(record, k, self.channels) for k in self.keys}
     h, w = next(iter(arrays.values())).shape[:2]
     if self.crop and self.pad_small and (h < self.crop or w < self.crop):
       ph, pw = max(0, self.crop - h), max(0, self.crop - w)

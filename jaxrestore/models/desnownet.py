@@ -15,16 +15,20 @@ Blocks, then the model, then the factory:
 
 * ``Descriptor`` = Inception-v4 with every stride 1 and 'same' padding (the
   output keeps the input's H x W, any size, odd included) and widths divided by
-  ``width_factor`` (4 and 2 as the public re-implementation, 1 as the paper),
-  then the dilation pyramid: ``gamma + 1`` dilated 3x3 convolutions (dilation
-  ``2**0 .. 2**gamma``) concatenated, ``pyramid_channels`` each (192 reported;
-  the default divides it by the width factor too).
+  ``width_factor`` (4 is the paper's model: a 384-channel descriptor input; 2
+  and 16 are wider and narrower variants of ours), then the dilation pyramid:
+  ``gamma + 1`` branches (dilation ``2**0 .. 2**gamma``) concatenated, each a
+  3x3 dilated conv (no bias) + BatchNorm (torch's eps 1e-5, momentum 0.1) +
+  ReLU as DeepLab-v3's ASPP convolutions the paper builds them from.
+  ``pyramid_channels`` per branch is its own argument, independent of
+  ``width_factor``: 192 as the paper (gamma = 4: 5 levels, 960 channels).
 * Pooling: ``pool="conv"`` replaces every pooling with a 'same' 3x3 stride-1
   conv unit (channels kept), as the issue's design; ``pool="pool"`` keeps 3x3
   stride-1 max / average pooling (average with ``count_include_pad=False``, as
   Cadene's Inception-v4) like the public re-implementation, at far less compute.
 * Conv units are conv (no bias) + BatchNorm (eps 1e-3, torch momentum 0.1) +
-  ReLU as Inception-v4's ``BasicConv2d``; ``use_bn=False`` gives conv (bias) + ReLU.
+  ReLU as Inception-v4's ``BasicConv2d``; ``use_bn=False`` gives conv (bias) + ReLU
+  (in the pyramid's branches too).
 * Pyramid maxout (beta = 4): parallel 1x1, 3x3, 1x5 -> 5x1 and 1x7 -> 7x1
   convolutions (the factorised ones keep the input width between their two
   halves, no activation between), element-wise max, PReLU (one slope per
@@ -61,12 +65,47 @@ def conv(cin, cout, kernel, *, dilation=1, use_bias=True, zero=False, rngs):
                   bias_init=nnx.initializers.zeros_init(), rngs=rngs)
 
 
-class ConvUnit(nnx.Module):
-  """Inception-v4's BasicConv2d: conv (no bias) + BN(eps 1e-3) + ReLU, stride 1, 'same'."""
+def _conv_radius(c: nnx.Conv) -> tuple[int, int]:
+  """(rows, cols) a 'same' conv reaches from an output pixel: dilation * (kernel - 1) / 2."""
+  (kh, kw), d = c.kernel_size, c.kernel_dilation
+  d = (d, d) if isinstance(d, int) else tuple(d)
+  return (d[0] * (kh - 1) // 2, d[1] * (kw - 1) // 2)
 
-  def __init__(self, cin, cout, kernel, *, use_bn: bool, rngs):
-    self.conv = conv(cin, cout, kernel, use_bias=not use_bn, rngs=rngs)
-    self.bn = BatchNorm2d(cout, eps=1e-3, momentum=0.1) if use_bn else None
+
+def _chain(*radii):
+  """Receptive-field radius of layers applied in sequence: the radii add up."""
+  return tuple(sum(r[i] for r in radii) for i in (0, 1))
+
+
+def _parallel(*radii):
+  """... of branches on the same input (concatenated, maxed or summed): the largest."""
+  return tuple(max(r[i] for r in radii) for i in (0, 1))
+
+
+def radius(m) -> tuple[int, int]:
+  """(rows, cols) receptive-field radius of a DesnowNet module, from its layers: an
+  output pixel depends on inputs at most that far away (``receptive_field_radius``)."""
+  if isinstance(m, nnx.Conv):
+    return _conv_radius(m)
+  if isinstance(m, (list, nnx.List)):
+    return _chain(*(radius(x) for x in m)) if len(m) else (0, 0)
+  return m.radius()
+
+
+class ConvUnit(nnx.Module):
+  """Inception-v4's BasicConv2d: conv (no bias) + BN(eps 1e-3) + ReLU, stride 1, 'same'.
+
+  ``dilation`` and ``eps`` serve the dilation pyramid's ASPP-style branches (torch's
+  default eps 1e-5 there).
+  """
+
+  def __init__(self, cin, cout, kernel, *, use_bn: bool, dilation: int = 1, eps: float = 1e-3,
+               rngs):
+    self.conv = conv(cin, cout, kernel, dilation=dilation, use_bias=not use_bn, rngs=rngs)
+    self.bn = BatchNorm2d(cout, eps=eps, momentum=0.1) if use_bn else None
+
+  def radius(self):
+    return _conv_radius(self.conv)
 
   def __call__(self, x):
     x = self.conv(x)
@@ -76,12 +115,18 @@ class ConvUnit(nnx.Module):
 class MaxPool3(nnx.Module):
   """``nn.MaxPool2d(3, stride=1, padding=1)``."""
 
+  def radius(self):
+    return (1, 1)
+
   def __call__(self, x):
     return max_pool(x, 3, stride=1, padding=1)
 
 
 class AvgPool3(nnx.Module):
   """``nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)``."""
+
+  def radius(self):
+    return (1, 1)
 
   def __call__(self, x):
     return avg_pool(x, 3, stride=1, padding=1, count_include_pad=False)
@@ -121,6 +166,10 @@ class Mixed3a(nnx.Module):
     self.branch1 = f.unit(cin, f.w(96), 3)
     self.out_channels = cin + f.w(96)
 
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
+
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), self.branch1(x)], -1)
 
@@ -132,6 +181,10 @@ class Mixed4a(nnx.Module):
                                  (f.w(96), 3)])
     self.out_channels = 2 * f.w(96)
 
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
+
   def __call__(self, x):
     return jnp.concatenate([sequential(self.branch0, x), sequential(self.branch1, x)], -1)
 
@@ -141,6 +194,10 @@ class Mixed5a(nnx.Module):
     self.branch0 = f.unit(cin, f.w(192), 3)
     self.branch1 = f.pool(cin, "max")
     self.out_channels = f.w(192) + cin
+
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
 
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), self.branch1(x)], -1)
@@ -154,6 +211,10 @@ class InceptionA(nnx.Module):
     self.branch3 = nnx.List([f.pool(cin, "avg"), f.unit(cin, f.w(96), 1)])
     self.out_channels = 4 * f.w(96)
 
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
+
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), sequential(self.branch2, x),
                             sequential(self.branch3, x)], -1)
@@ -165,6 +226,10 @@ class ReductionA(nnx.Module):
     self.branch1 = f.chain(cin, [(f.w(192), 1), (f.w(224), 3), (f.w(256), 3)])
     self.branch2 = f.pool(cin, "max")
     self.out_channels = f.w(384) + f.w(256) + cin
+
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
 
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), self.branch2(x)], -1)
@@ -179,6 +244,10 @@ class InceptionB(nnx.Module):
     self.branch3 = nnx.List([f.pool(cin, "avg"), f.unit(cin, f.w(128), 1)])
     self.out_channels = f.w(384) + 2 * f.w(256) + f.w(128)
 
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
+
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), sequential(self.branch2, x),
                             sequential(self.branch3, x)], -1)
@@ -191,6 +260,10 @@ class ReductionB(nnx.Module):
                                  (f.w(320), 3)])
     self.branch2 = f.pool(cin, "max")
     self.out_channels = f.w(192) + f.w(320) + cin
+
+  def radius(self):
+    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
+                       if hasattr(self, f"branch{i}")))
 
   def __call__(self, x):
     return jnp.concatenate([sequential(self.branch0, x), sequential(self.branch1, x), self.branch2(x)], -1)
@@ -207,6 +280,11 @@ class InceptionC(nnx.Module):
     self.branch2_3b = f.unit(f.w(512), f.w(256), (3, 1))
     self.branch3 = nnx.List([f.pool(cin, "avg"), f.unit(cin, f.w(256), 1)])
     self.out_channels = 6 * f.w(256)
+
+  def radius(self):
+    b1 = _chain(radius(self.branch1_0), _parallel(radius(self.branch1_1a), radius(self.branch1_1b)))
+    b2 = _chain(radius(self.branch2), _parallel(radius(self.branch2_3a), radius(self.branch2_3b)))
+    return _parallel(radius(self.branch0), b1, b2, radius(self.branch3))
 
   def __call__(self, x):
     b1 = self.branch1_0(x)
@@ -235,6 +313,11 @@ class InceptionV4Same(nnx.Module):
     self.blocks_c = nnx.List([InceptionC(f, c) for _ in range(blocks[2])])
     self.out_channels = self.blocks_c[-1].out_channels if blocks[2] else c
 
+  def radius(self):
+    return _chain(radius(self.stem), radius(self.mixed3a), radius(self.mixed4a),
+                  radius(self.mixed5a), radius(self.blocks_a), radius(self.reduction_a),
+                  radius(self.blocks_b), radius(self.reduction_b), radius(self.blocks_c))
+
   def __call__(self, x):
     x = sequential(self.stem, x)
     x = self.mixed5a(self.mixed4a(self.mixed3a(x)))
@@ -244,23 +327,30 @@ class InceptionV4Same(nnx.Module):
 
 
 class DilationPyramid(nnx.Module):
-  """``gamma + 1`` 3x3 convs with dilation 2**i on the same features, concatenated."""
+  """``gamma + 1`` branches on the same features, concatenated: 3x3 conv of dilation
+  2**i + BN (eps 1e-5, torch's default) + ReLU, DeepLab-v3's ASPP convolution."""
 
-  def __init__(self, cin, channels, gamma, *, rngs):
-    self.convs = nnx.List([conv(cin, channels, 3, dilation=2 ** i, rngs=rngs)
-                           for i in range(gamma + 1)])
+  def __init__(self, cin, channels, gamma, *, use_bn: bool, rngs):
+    self.branches = nnx.List([ConvUnit(cin, channels, 3, use_bn=use_bn, dilation=2 ** i,
+                                       eps=1e-5, rngs=rngs) for i in range(gamma + 1)])
     self.out_channels = channels * (gamma + 1)
 
+  def radius(self):
+    return _parallel(*(radius(b) for b in self.branches))
+
   def __call__(self, x):
-    return jnp.concatenate([c(x) for c in self.convs], -1)
+    return jnp.concatenate([b(x) for b in self.branches], -1)
 
 
 class Descriptor(nnx.Module):
   def __init__(self, in_channels, f: _Factory, pyramid_channels, gamma, blocks):
     self.backbone = InceptionV4Same(in_channels, f, blocks)
     self.pyramid = DilationPyramid(self.backbone.out_channels, pyramid_channels, gamma,
-                                   rngs=f.rngs)
+                                   use_bn=f.use_bn, rngs=f.rngs)
     self.out_channels = self.pyramid.out_channels
+
+  def radius(self):
+    return _chain(radius(self.backbone), radius(self.pyramid))
 
   def __call__(self, x):
     return self.pyramid(self.backbone(x))
@@ -280,6 +370,10 @@ class PyramidConvs(nnx.Module):
     self.conv7 = nnx.List([conv(cin, cin, (1, 7), rngs=rngs),
                            conv(cin, cout, (7, 1), zero=zero_out, rngs=rngs)])
 
+  def radius(self):
+    return _parallel(radius(self.conv1), radius(self.conv3), radius(self.conv5),
+                     radius(self.conv7))
+
   def __call__(self, x):
     return [self.conv1(x), self.conv3(x), sequential(self.conv5, x), sequential(self.conv7, x)]
 
@@ -288,6 +382,9 @@ class PyramidMaxout(nnx.Module):
   def __init__(self, cin, cout, *, zero_out=False, rngs):
     self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs)
     self.prelu = PReLU(cout)
+
+  def radius(self):
+    return radius(self.convs)
 
   def __call__(self, x):
     outs = self.convs(x)
@@ -300,6 +397,9 @@ class PyramidMaxout(nnx.Module):
 class PyramidSumout(nnx.Module):
   def __init__(self, cin, cout, *, zero_out=False, rngs):
     self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs)
+
+  def radius(self):
+    return radius(self.convs)
 
   def __call__(self, x):
     return sum(self.convs(x))
@@ -328,12 +428,11 @@ class DesnowNet(nnx.Module):
   size_multiple = 1
   output_key = "y_hat"  # the restored image among the outputs
 
-  def __init__(self, in_channels: int = 3, width_factor: int = 4, pyramid_channels: int | None = None,
+  def __init__(self, in_channels: int = 3, width_factor: int = 4, pyramid_channels: int = 192,
                gamma: int = 4, blocks: tuple[int, int, int] = (4, 7, 3), pool: str = "conv",
                use_bn: bool = True, identity_init: bool = False, *, rngs: nnx.Rngs):
     if in_channels != 3:
       raise ValueError("DesnowNet's formation model needs RGB input (in_channels=3)")
-    pyramid_channels = pyramid_channels or max(1, 192 // width_factor)
     f = _Factory(width_factor, pool, use_bn, rngs)
     self.in_channels = in_channels
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))
@@ -343,6 +442,14 @@ class DesnowNet(nnx.Module):
     self.descriptor_r = Descriptor(7, f, pyramid_channels, gamma, tuple(blocks))
     self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3,
                                          zero_out=identity_init, rngs=rngs)
+
+  def receptive_field_radius(self) -> int:
+    """How far (pixels) an output pixel sees, computed from the layers: D_t, the wider of
+    the two maxouts, D_r and the sumout in sequence (the recovery is per pixel). Tiles
+    overlapping by twice this give exactly the whole-image output (``jaxrestore.tiling``)."""
+    heads = _parallel(radius(self.mask_maxout), radius(self.aberration_maxout))
+    return max(_chain(radius(self.descriptor_t), heads, radius(self.descriptor_r),
+                      radius(self.residual_sumout)))
 
   def __call__(self, x):
     if x.ndim != 4 or x.shape[-1] != 3:

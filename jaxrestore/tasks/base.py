@@ -23,6 +23,7 @@ class EvalOptions:
   channels: int
   sigma: float
   seed: int
+  protocol: str = ""  # the task's evaluation protocol where it has several; "": its default
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,25 +2,36 @@
 (snowy, clean, mask) records, ``L`` the pyramid loss of ``config.desnow.pyramid_levels``
 levels (``jaxrestore.losses.desnow``).
 
-Evaluation: PSNR / SSIM of ``clip(y_hat)`` (uint8) against the clean image, beside
-the snowy input's. Data: a Snow100K-layout folder (``test_s`` / ``test_m`` /
-``test_l``). Grid: snowy | y_hat | mask z | clean.
+Evaluation protocols (``EvalOptions.protocol``, named in each ``ImageResult``):
+
+* ``"whole"`` (the default): PSNR / SSIM of the whole ``clip(y_hat)`` as uint8
+  against the clean image, beside the snowy input's; comparable across papers
+  that score whole images.
+* ``"crops"``: the paper's validation, a batch of ``CROPS`` random aligned
+  ``CROP`` x ``CROP`` crops per image (seeded by the evaluation seed and the
+  image's name), PSNR with R = 1 of the batch (its MSE) on the clipped float
+  output, and the mean SSIM (range 1) of the crops.
+
+Data: a Snow100K-layout folder (``test_s`` / ``test_m`` / ``test_l``). Grid:
+snowy | y_hat | mask z | clean (whole image).
 """
+import zlib
+
 import jax.numpy as jnp
 import numpy as np
 
-from jaxrestore import evaluate, losses, metrics, optim, steps
+from jaxrestore import errors, evaluate, losses, metrics, optim, steps
 from jaxrestore.data import datasets, images
 from jaxrestore.tasks import base
 
 
-def desnow_loss(pyramid_levels: int, mask_weight: float) -> steps.LossFn:
+def desnow_loss(pyramid_levels: int, mask_weight: float, reduction: str = "mean") -> steps.LossFn:
 
   def loss_fn(model, batch, rng):
     del rng
     out = model(batch["input"])
     loss, parts = losses.desnow_loss(out, batch["clean"], batch["mask"], pyramid_levels,
-                                     mask_weight)
+                                     mask_weight, reduction)
     psnr = jnp.mean(metrics.psnr(jnp.clip(out["y_hat"], 0, 1), batch["clean"]))
     return loss, {"psnr": psnr, **parts}
 
@@ -28,25 +39,60 @@ def desnow_loss(pyramid_levels: int, mask_weight: float) -> steps.LossFn:
 
 
 def make_setup(config) -> steps.Setup:
+  d = config.desnow
+  if d.pyramid_reduction not in losses.desnow.REDUCTIONS:
+    raise errors.ConfigError(f"desnow.pyramid_reduction must be one of "
+                             f"{', '.join(losses.desnow.REDUCTIONS)}, got {d.pyramid_reduction!r}")
   return steps.single_model_setup(
       base.create_model(config), optim.make_optimizer(config.optimizer),
-      desnow_loss(config.desnow.pyramid_levels, config.desnow.mask_weight), config.seed)
+      desnow_loss(d.pyramid_levels, d.mask_weight, d.pyramid_reduction), config.seed)
+
+
+PROTOCOLS = ("whole", "crops")
+CROPS, CROP = 5, 64  # the paper's validation batch: 5 crops of 64 x 64
+
+
+def crop_batch(record, seed: int, *arrays):
+  """The same ``CROPS`` random ``CROP`` x ``CROP`` windows of each HWC array, as batches;
+  the windows depend only on ``seed``, the record's name and the image size."""
+  h, w = arrays[0].shape[:2]
+  if h < CROP or w < CROP:
+    raise images.ImageError(f"{base.record_name(record)}: {h}x{w} is smaller than the "
+                            f"{CROP}x{CROP} crops of the 'crops' protocol")
+  rng = np.random.default_rng([seed, zlib.crc32(base.record_name(record).encode())])
+  tops, lefts = rng.integers(0, h - CROP + 1, CROPS), rng.integers(0, w - CROP + 1, CROPS)
+  return [np.stack([a[t:t + CROP, l:l + CROP] for t, l in zip(tops, lefts)]) for a in arrays]
+
+
+def _crops_metrics(apply, record, snowy, clean, seed):
+  """(psnr_input, psnr, ssim) of the paper's protocol (module docstring)."""
+  x, y = crop_batch(record, seed, snowy / np.float32(255.0), clean / np.float32(255.0))
+  out = np.clip(np.asarray(apply(jnp.asarray(x))["y_hat"]), 0.0, 1.0)
+  batch_psnr = lambda a: float(10 * np.log10(1.0 / np.mean((a.astype(np.float64) - y) ** 2)))  # noqa: E731
+  return batch_psnr(x), batch_psnr(out), float(np.mean(metrics.ssim(out, y, data_range=1.0)))
 
 
 def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
   """(ImageResult with psnr_noisy = the snowy input's PSNR, grid) of one paired record."""
-  del opts  # RGB, no added noise
+  protocol = (opts.protocol if opts else "") or "whole"
+  if protocol not in PROTOCOLS:
+    raise errors.ConfigError(f"desnow evaluation protocol must be one of "
+                             f"{', '.join(PROTOCOLS)}, got {protocol!r}")
   snowy = datasets.decode(record, "input", 3)
   clean = datasets.decode(record, "clean", 3)
   out = apply(jnp.asarray(snowy[None] / np.float32(255.0)))
   y_hat = metrics.to_uint8(np.asarray(out["y_hat"])[0])
   z = metrics.to_uint8(np.asarray(out["z"])[0])
+  if protocol == "crops":
+    psnr_input, psnr, ssim = _crops_metrics(apply, record, snowy, clean, opts.seed)
+  else:
+    psnr_input = float(metrics.psnr_uint8(snowy, clean))
+    psnr = float(metrics.psnr_uint8(y_hat, clean))
+    ssim = float(metrics.ssim(y_hat.astype(np.float32), clean.astype(np.float32),
+                              data_range=255.0))
   result = evaluate.ImageResult(
       name=base.record_name(record), height=clean.shape[0], width=clean.shape[1],
-      psnr_noisy=float(metrics.psnr_uint8(snowy, clean)),
-      psnr=float(metrics.psnr_uint8(y_hat, clean)),
-      ssim=float(metrics.ssim(y_hat.astype(np.float32), clean.astype(np.float32),
-                              data_range=255.0)))
+      psnr_noisy=psnr_input, psnr=psnr, ssim=ssim, protocol=protocol)
   return result, images.grid(snowy, y_hat, np.repeat(z, 3, axis=-1), clean)
 
 

@@ -8,7 +8,8 @@ Residual generation: ``D_r(y' || z || a)`` -> pyramid sumout -> ``r``;
 ``y_hat = y' + r``. The descriptor is Inception-v4 at full resolution (stride 1,
 'same'), widths divided by ``width_factor``, pooling replaced by 3x3 conv units
 (``pool="conv"``) or kept as 3x3 stride-1 pooling (``pool="pool"``), then the
-dilation pyramid (``gamma + 1`` dilated 3x3 convs, concatenated).
+dilation pyramid (``gamma + 1`` ASPP-style dilated conv + BN + ReLU branches of
+``pyramid_channels`` each, concatenated).
 """
 import torch
 import torch.nn.functional as F
@@ -32,10 +33,10 @@ def conv(cin, cout, kernel, dilation=1, bias=True, zero=False):
 
 class ConvUnit(nn.Module):
 
-  def __init__(self, cin, cout, kernel, use_bn):
+  def __init__(self, cin, cout, kernel, use_bn, dilation=1, eps=1e-3):
     super().__init__()
-    self.conv = conv(cin, cout, kernel, bias=not use_bn)
-    self.bn = nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1) if use_bn else None
+    self.conv = conv(cin, cout, kernel, dilation=dilation, bias=not use_bn)
+    self.bn = nn.BatchNorm2d(cout, eps=eps, momentum=0.1) if use_bn else None
 
   def forward(self, x):
     x = self.conv(x)
@@ -222,20 +223,23 @@ class InceptionV4Same(nn.Module):
 
 
 class DilationPyramid(nn.Module):
-  def __init__(self, cin, channels, gamma):
+  """ASPP-style branches: 3x3 conv of dilation 2**i + BN (torch's eps 1e-5) + ReLU."""
+
+  def __init__(self, cin, channels, gamma, use_bn):
     super().__init__()
-    self.convs = nn.ModuleList([conv(cin, channels, 3, dilation=2 ** i) for i in range(gamma + 1)])
+    self.branches = nn.ModuleList([ConvUnit(cin, channels, 3, use_bn, dilation=2 ** i, eps=1e-5)
+                                   for i in range(gamma + 1)])
     self.out_channels = channels * (gamma + 1)
 
   def forward(self, x):
-    return torch.cat([c(x) for c in self.convs], 1)
+    return torch.cat([b(x) for b in self.branches], 1)
 
 
 class Descriptor(nn.Module):
   def __init__(self, in_channels, f, pyramid_channels, gamma, blocks):
     super().__init__()
     self.backbone = InceptionV4Same(in_channels, f, blocks)
-    self.pyramid = DilationPyramid(self.backbone.out_channels, pyramid_channels, gamma)
+    self.pyramid = DilationPyramid(self.backbone.out_channels, pyramid_channels, gamma, f.use_bn)
     self.out_channels = self.pyramid.out_channels
 
   def forward(self, x):
@@ -288,12 +292,11 @@ class DesnowNet(nn.Module):
 
   size_multiple = 1
 
-  def __init__(self, in_channels=3, width_factor=4, pyramid_channels=None, gamma=4,
+  def __init__(self, in_channels=3, width_factor=4, pyramid_channels=192, gamma=4,
                blocks=(4, 7, 3), pool="conv", use_bn=True, identity_init=False):
     super().__init__()
     if in_channels != 3:
       raise ValueError("DesnowNet's formation model needs RGB input (in_channels=3)")
-    pyramid_channels = pyramid_channels or max(1, 192 // width_factor)
     f = _Factory(width_factor, pool, use_bn)
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))
     c = self.descriptor_t.out_channels
