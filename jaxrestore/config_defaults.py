@@ -80,6 +80,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.gan.map_weight = 0.05
   c.gan.theta = 0.8  # weight theta^(N-t) of the t-th of N attention maps in L_ATT
   c.gan.gan_loss = "paper"  # paper: log(1 - D(O)) | non_saturating: -log D(O)
+  # raw: O, T in [0, 1] straight into VGG16, as the authors' models/vgg_init.py | imagenet:
+  # normalised with the ImageNet mean / std first (what torchvision's weights expect).
+  c.gan.vgg_input = "raw"
   c.gan.d_optimizer = optimizer_config()
 
   # The desnow task's loss (jaxrestore/losses/desnow.py): pyramid losses of y', y_hat and

@@ -49,7 +49,8 @@ def gan_loss_fns(gan_cfg, vgg: nnx.Module) -> tuple[gan.DLossFn, gan.GLossFn]:
     out = g(batch["input"])
     loss, parts = losses.derain.generator_loss(
         out, d(out["output"]), batch["input"], batch["clean"], nnx.merge(vgg_graphdef, vgg_state),
-        gan_weight=gan_cfg.gan_weight, theta=gan_cfg.theta, gan_loss=gan_cfg.gan_loss)
+        gan_weight=gan_cfg.gan_weight, theta=gan_cfg.theta, gan_loss=gan_cfg.gan_loss,
+        vgg_input=gan_cfg.vgg_input)
     psnr = jnp.mean(metrics.psnr(jnp.clip(out["output"], 0, 1), batch["clean"]))
     return loss, {"psnr": psnr, **parts}
 
