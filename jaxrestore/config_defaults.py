@@ -68,7 +68,11 @@ def base_config() -> ml_collections.ConfigDict:
   c.optimizer = optimizer_config()
 
   c.eval = ml_collections.ConfigDict(
-      {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2})
+      {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2,
+       # derain: how the float output becomes uint8 before PSNR / SSIM (metrics.UINT8_CASTS):
+       # round: clip to [0, 1], x255, round (KAIR's) | truncate: x255 and cast, as DeRaindrop's
+       # predict.py (toward zero, no clipping: out-of-range values wrap modulo 256).
+       "uint8_cast": "round"})
 
   # The derain task's GAN (jaxrestore/tasks/derain.py, jaxrestore/losses/derain.py):
   # L_G = gan_weight L_GAN + L_ATT(theta) + L_M + L_P, L_D = ... + map_weight L_map.
@@ -120,6 +124,7 @@ def base_evaluate_config() -> ml_collections.ConfigDict:
   c.channels = 1  # denoise: 1 (gray) or 3
   c.sigma = 25.0  # denoise: the noise added to the clean images (0-255 scale)
   c.seed = 0  # denoise: the noise's seed
+  c.uint8_cast = "round"  # derain: round (clip, x255, round) | truncate (DeRaindrop's predict.py)
   c.output_dir = "outputs/evaluate"  # per-image CSV and input | output | ... | target grids
   c.save_grids = True
   return c

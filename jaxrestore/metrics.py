@@ -2,6 +2,8 @@
 
 * ``psnr``: data range 1 (float images) or any ``data_range``.
 * ``psnr_uint8``: the usual protocol: images quantised to uint8, peak 255.
+* ``to_uint8`` (clip, x255, round; KAIR's) and ``to_uint8_truncate`` (x255, toward
+  zero, unclipped; DeRaindrop's predict.py), by name in ``UINT8_CASTS``.
 * ``ssim``: Wang et al.'s SSIM with an 11x11 Gaussian window (sigma 1.5),
   K1 = 0.01, K2 = 0.03, population covariances, averaged over the valid region and
   the channels, i.e. scikit-image's ``structural_similarity(gaussian_weights=True,
@@ -28,6 +30,18 @@ def psnr(x, y, data_range: float = 1.0):
 def to_uint8(x) -> np.ndarray:
   """[0, 1] -> uint8 as KAIR's ``tensor2uint``: clip, x255 and round in float32."""
   return np.round(np.clip(np.asarray(x, np.float32), 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+
+
+def to_uint8_truncate(x) -> np.ndarray:
+  """[0, 1] -> uint8 as DeRaindrop's predict.py: ``np.array(out * 255., dtype='uint8')``
+  on float32, i.e. toward zero and not clipped. numpy leaves the cast of values outside
+  [0, 256) to the C compiler; on x86-64 (where the authors ran) they wrap modulo 256
+  (-0.4 -> 0, -2.5 -> 254, 256.7 -> 0), which this reproduces on any machine."""
+  scaled = np.asarray(x, np.float32) * np.float32(255.0)
+  return np.mod(np.trunc(scaled).astype(np.int64), 256).astype(np.uint8)
+
+
+UINT8_CASTS = {"round": to_uint8, "truncate": to_uint8_truncate}
 
 
 def psnr_uint8(x, y):

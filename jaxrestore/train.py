@@ -130,7 +130,8 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
   """The task's evaluation on the validation set: mean PSNR/SSIM, image grids."""
   task = tasks.get(config.task)
   ev = config.eval
-  opts = tasks.EvalOptions(channels=config.data.channels, sigma=ev.sigma, seed=ev.seed)
+  opts = tasks.EvalOptions(channels=config.data.channels, sigma=ev.sigma, seed=ev.seed,
+                           uint8_cast=ev.uint8_cast)
   results = []
   n = min(len(val_source), ev.max_images) if ev.max_images else len(val_source)
   for i in range(n):

@@ -34,7 +34,8 @@ def main(argv):
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
-  opts = tasks.EvalOptions(channels=cfg.channels, sigma=cfg.sigma, seed=cfg.seed)
+  opts = tasks.EvalOptions(channels=cfg.channels, sigma=cfg.sigma, seed=cfg.seed,
+                           uint8_cast=cfg.uint8_cast)
   out = Path(cfg.output_dir)
   sources = task.eval_sources(cfg.data_dir, tuple(cfg.splits), cfg.cache_dir or None)
   for split, source in sources.items():

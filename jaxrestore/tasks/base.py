@@ -19,10 +19,12 @@ EvaluateRecord = Callable[..., tuple[evaluate.ImageResult, np.ndarray]]
 @dataclasses.dataclass(frozen=True)
 class EvalOptions:
   """The evaluation settings a record's evaluation may read: ``channels`` of the images,
-  ``sigma`` (0-255 scale) and ``seed`` of the noise added to clean ones (denoising)."""
+  ``sigma`` (0-255 scale) and ``seed`` of the noise added to clean ones (denoising),
+  ``uint8_cast`` of the output (derain: a key of ``metrics.UINT8_CASTS``)."""
   channels: int
   sigma: float
   seed: int
+  uint8_cast: str = "round"
 
 
 @dataclasses.dataclass(frozen=True)
