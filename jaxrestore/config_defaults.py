@@ -58,6 +58,11 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.crop = 40
   c.data.batch_size = 128
   c.data.augment = True
+  # zero_one | minus_one_one: the range the network sees. minus_one_one (the ECE285
+  # course's Normalize(.5, .5)) maps input and target to 2x - 1 in the task's loss, so
+  # the noise of std sigma/255 on [0, 1] is 2 sigma/255 there, and outputs back by
+  # (y + 1) / 2 for metrics; it also logs the course's PSNR (psnr_ece285).
+  c.data.value_range = "zero_one"
   c.data.pad_small = False  # pad images smaller than the crop (symmetric) instead of refusing
   c.data.num_workers = 0  # grain worker processes; resume needs the same number
   c.data.noise = ml_collections.ConfigDict(
@@ -72,7 +77,10 @@ def base_config() -> ml_collections.ConfigDict:
        # derain: how the float output becomes uint8 before PSNR / SSIM (metrics.UINT8_CASTS):
        # round: clip to [0, 1], x255, round (KAIR's) | truncate: x255 and cast, as DeRaindrop's
        # predict.py (toward zero, no clipping: out-of-range values wrap modulo 256).
-       "uint8_cast": "round"})
+       "uint8_cast": "round",
+       # denoise: 0 evaluates whole images; k: one random k x k crop of each image (from
+       # seed and the image's name) with its own noise draw (the ECE285 test protocol: 320).
+       "random_crop": 0})
 
   # The derain task's GAN (jaxrestore/tasks/derain.py, jaxrestore/losses/derain.py):
   # L_G = gan_weight L_GAN + L_ATT(theta) + L_M + L_P, L_D = ... + map_weight L_map.
@@ -112,6 +120,7 @@ def _checkpoint_options(c: ml_collections.ConfigDict):
   c.model = ""  # registry name of a torch file's model (workdirs and model dirs name theirs)
   c.model_kwargs = ml_collections.ConfigDict()
   c.channel_order = "rgb"  # rgb | bgr (weights trained on BGR images)
+  c.value_range = "zero_one"  # zero_one | minus_one_one: the range the model was trained in
 
 
 def base_evaluate_config() -> ml_collections.ConfigDict:
@@ -125,6 +134,7 @@ def base_evaluate_config() -> ml_collections.ConfigDict:
   c.sigma = 25.0  # denoise: the noise added to the clean images (0-255 scale)
   c.seed = 0  # denoise: the noise's seed
   c.uint8_cast = "round"  # derain: round (clip, x255, round) | truncate (DeRaindrop's predict.py)
+  c.random_crop = 0  # denoise: 0: whole images | k: a random k x k crop each, own noise
   c.output_dir = "outputs/evaluate"  # per-image CSV and input | output | ... | target grids
   c.save_grids = True
   return c

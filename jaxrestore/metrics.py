@@ -10,7 +10,8 @@
   sigma=1.5, use_sample_covariance=False, data_range=...)``.
 * ``rgb_to_y``: ITU-R BT.601 luma as OpenCV's ``cvtColor(RGB2YCrCb)`` (float input).
 * ``psnr_ece285``: the ECE285 assignment's PSNR of images in [-1, 1],
-  ``10 log10(4 n / ||y - d||^2)``.
+  ``10 log10(4 n / ||y - d||^2)``; ``psnr_ece285_batch`` over a whole mini-batch
+  (n: its number of values), as the course logs it.
 """
 import jax.numpy as jnp
 import numpy as np
@@ -58,6 +59,13 @@ def psnr_ece285(y, d):
   axes = _image_axes(y)
   n = np.prod([y.shape[a] for a in axes])
   return 10.0 * jnp.log10(4.0 * n / jnp.sum(jnp.square(y - d), axis=axes))
+
+
+def psnr_ece285_batch(y, d):
+  """The course's training / validation PSNR of a mini-batch in [-1, 1]: one value,
+  ``10 log10(4 n / ||y - d||^2)`` with n the number of values in the whole batch."""
+  y, d = jnp.asarray(y, jnp.float32), jnp.asarray(d, jnp.float32)
+  return 10.0 * jnp.log10(4.0 * y.size / jnp.sum(jnp.square(y - d)))
 
 
 def rgb_to_y(x):
