@@ -58,7 +58,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.crop = 40
   c.data.batch_size = 128
   c.data.augment = True
-  # zero_one | minus_one_one: the range the network sees. minus_one_one (the ECE285
+  # denoise: zero_one | minus_one_one, the range the network sees. minus_one_one (the ECE285
   # course's Normalize(.5, .5)) maps input and target to 2x - 1 in the task's loss, so
   # the noise of std sigma/255 on [0, 1] is 2 sigma/255 there, and outputs back by
   # (y + 1) / 2 for metrics; it also logs the course's PSNR (psnr_ece285).
