@@ -61,6 +61,11 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.crop = 40
   c.data.batch_size = 128
   c.data.augment = True
+  # denoise: zero_one | minus_one_one, the range the network sees. minus_one_one (the ECE285
+  # course's Normalize(.5, .5)) maps input and target to 2x - 1 in the task's loss, so
+  # the noise of std sigma/255 on [0, 1] is 2 sigma/255 there, and outputs back by
+  # (y + 1) / 2 for metrics; it also logs the course's PSNR (psnr_ece285).
+  c.data.value_range = "zero_one"
   c.data.pad_small = False  # pad images smaller than the crop (symmetric) instead of refusing
   c.data.num_workers = 0  # grain worker processes; resume needs the same number
   c.data.noise = ml_collections.ConfigDict(
@@ -71,7 +76,14 @@ def base_config() -> ml_collections.ConfigDict:
   c.optimizer = optimizer_config()
 
   c.eval = ml_collections.ConfigDict(
-      {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2})
+      {"sigma": 25.0, "seed": 0, "max_images": 0, "num_grids": 2,
+       # derain: how the float output becomes uint8 before PSNR / SSIM (metrics.UINT8_CASTS):
+       # round: clip to [0, 1], x255, round (KAIR's) | truncate: x255 and cast, as DeRaindrop's
+       # predict.py (toward zero, no clipping: out-of-range values wrap modulo 256).
+       "uint8_cast": "round",
+       # denoise: 0 evaluates whole images; k: one random k x k crop of each image (from
+       # seed and the image's name) with its own noise draw (the ECE285 test protocol: 320).
+       "random_crop": 0})
 
   # The derain task's GAN (jaxrestore/tasks/derain.py, jaxrestore/losses/derain.py):
   # L_G = gan_weight L_GAN + L_ATT(theta) + L_M + L_P, L_D = ... + map_weight L_map.
@@ -83,6 +95,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.gan.map_weight = 0.05
   c.gan.theta = 0.8  # weight theta^(N-t) of the t-th of N attention maps in L_ATT
   c.gan.gan_loss = "paper"  # paper: log(1 - D(O)) | non_saturating: -log D(O)
+  # raw: O, T in [0, 1] straight into VGG16, as the authors' models/vgg_init.py | imagenet:
+  # normalised with the ImageNet mean / std first (what torchvision's weights expect).
+  c.gan.vgg_input = "raw"
   c.gan.d_optimizer = optimizer_config()
 
   # The desnow task's loss (jaxrestore/losses/desnow.py): pyramid losses of y', y_hat and
@@ -137,6 +152,7 @@ def _checkpoint_options(c: ml_collections.ConfigDict):
   c.model = ""  # registry name of a torch file's model (workdirs and model dirs name theirs)
   c.model_kwargs = ml_collections.ConfigDict()
   c.channel_order = "rgb"  # rgb | bgr (weights trained on BGR images)
+  c.value_range = "zero_one"  # zero_one | minus_one_one: the range the model was trained in
 
 
 def base_evaluate_config() -> ml_collections.ConfigDict:
@@ -153,6 +169,8 @@ def base_evaluate_config() -> ml_collections.ConfigDict:
   # (the paper's validation: per image a batch of 5 seeded random aligned 64x64 crops, PSNR
   # with R = 1 of the batch on the clipped float output); named in the CSV and the summary
   c.protocol = ""
+  c.uint8_cast = "round"  # derain: round (clip, x255, round) | truncate (DeRaindrop's predict.py)
+  c.random_crop = 0  # denoise: 0: whole images | k: a random k x k crop each, own noise
   c.output_dir = "outputs/evaluate"  # per-image CSV and input | output | ... | target grids
   c.save_grids = True
   return c

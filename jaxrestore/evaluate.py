@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from jaxrestore import metrics, models, tiling
+from jaxrestore import errors, metrics, models, tiling
 from jaxrestore.data import images
 from jaxrestore.data.noise import gaussian_noise_seeded
 
@@ -28,6 +28,20 @@ class ImageResult:
   psnr: float
   ssim: float
   protocol: str = ""  # how psnr / ssim were measured, where a task has several (desnow)
+  metrics: dict[str, float] = dataclasses.field(default_factory=dict)  # a task's others
+
+
+VALUE_RANGES = ("zero_one", "minus_one_one")
+
+
+def in_value_range(apply, value_range: str):
+  """``apply`` on [0, 1] images of a model that sees ``value_range``: ``minus_one_one``
+  (the ECE285 course's) maps the input to 2x - 1 and every output back by (y + 1) / 2."""
+  if value_range not in VALUE_RANGES:
+    raise errors.ConfigError(f"value_range must be one of {VALUE_RANGES}, got {value_range!r}")
+  if value_range == "zero_one":
+    return apply
+  return lambda x: jax.tree.map(lambda y: (y + 1) / 2, apply(2 * jnp.asarray(x) - 1))
 
 
 def swap_rgb_bgr(apply):
@@ -73,15 +87,22 @@ def evaluate_denoiser(apply, folder: str | os.PathLike, sigma: float, channels: 
           for path in images.list_images(folder)]
 
 
+def mean_metrics(results: list[ImageResult]) -> dict[str, float]:
+  """The mean of each of the results' other ``metrics`` (over the images that have it)."""
+  keys = sorted({k for r in results for k in r.metrics})
+  return {k: float(np.mean([r.metrics[k] for r in results if k in r.metrics])) for k in keys}
+
+
 def write_csv(path: str | os.PathLike, results: list[ImageResult]) -> None:
   path = Path(path)
   path.parent.mkdir(parents=True, exist_ok=True)
-  fields = [f.name for f in dataclasses.fields(ImageResult)]
+  fields = [f.name for f in dataclasses.fields(ImageResult) if f.name != "metrics"]
+  extra = sorted({k for r in results for k in r.metrics})
   with open(path, "w", newline="") as f:
-    w = csv.DictWriter(f, fieldnames=fields)
+    w = csv.DictWriter(f, fieldnames=fields + extra)
     w.writeheader()
     for r in results:
-      w.writerow(dataclasses.asdict(r))
+      w.writerow({**{k: getattr(r, k) for k in fields}, **r.metrics})
 
 
 def format_table(results: list[ImageResult]) -> str:

@@ -2,13 +2,16 @@
 
 * ``psnr``: data range 1 (float images) or any ``data_range``.
 * ``psnr_uint8``: the usual protocol: images quantised to uint8, peak 255.
+* ``to_uint8`` (clip, x255, round; KAIR's) and ``to_uint8_truncate`` (x255, toward
+  zero, unclipped; DeRaindrop's predict.py), by name in ``UINT8_CASTS``.
 * ``ssim``: Wang et al.'s SSIM with an 11x11 Gaussian window (sigma 1.5),
   K1 = 0.01, K2 = 0.03, population covariances, averaged over the valid region and
   the channels, i.e. scikit-image's ``structural_similarity(gaussian_weights=True,
   sigma=1.5, use_sample_covariance=False, data_range=...)``.
 * ``rgb_to_y``: ITU-R BT.601 luma as OpenCV's ``cvtColor(RGB2YCrCb)`` (float input).
 * ``psnr_ece285``: the ECE285 assignment's PSNR of images in [-1, 1],
-  ``10 log10(4 n / ||y - d||^2)``.
+  ``10 log10(4 n / ||y - d||^2)``; ``psnr_ece285_batch`` over a whole mini-batch
+  (n: its number of values), as the course logs it.
 """
 import jax.numpy as jnp
 import numpy as np
@@ -30,6 +33,18 @@ def to_uint8(x) -> np.ndarray:
   return np.round(np.clip(np.asarray(x, np.float32), 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
 
 
+def to_uint8_truncate(x) -> np.ndarray:
+  """[0, 1] -> uint8 as DeRaindrop's predict.py: ``np.array(out * 255., dtype='uint8')``
+  on float32, i.e. toward zero and not clipped. numpy leaves the cast of values outside
+  [0, 256) to the C compiler; on x86-64 (where the authors ran) they wrap modulo 256
+  (-0.4 -> 0, -2.5 -> 254, 256.7 -> 0), which this reproduces on any machine."""
+  scaled = np.asarray(x, np.float32) * np.float32(255.0)
+  return np.mod(np.trunc(scaled).astype(np.int64), 256).astype(np.uint8)
+
+
+UINT8_CASTS = {"round": to_uint8, "truncate": to_uint8_truncate}
+
+
 def psnr_uint8(x, y):
   """PSNR of uint8 images (peak 255), computed in float64 on the host."""
   x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
@@ -44,6 +59,13 @@ def psnr_ece285(y, d):
   axes = _image_axes(y)
   n = np.prod([y.shape[a] for a in axes])
   return 10.0 * jnp.log10(4.0 * n / jnp.sum(jnp.square(y - d), axis=axes))
+
+
+def psnr_ece285_batch(y, d):
+  """The course's training / validation PSNR of a mini-batch in [-1, 1]: one value,
+  ``10 log10(4 n / ||y - d||^2)`` with n the number of values in the whole batch."""
+  y, d = jnp.asarray(y, jnp.float32), jnp.asarray(d, jnp.float32)
+  return 10.0 * jnp.log10(4.0 * y.size / jnp.sum(jnp.square(y - d)))
 
 
 def rgb_to_y(x):

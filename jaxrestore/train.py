@@ -23,7 +23,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import distributed, errors, porting, steps, tasks
+from jaxrestore import distributed, errors, evaluate, porting, steps, tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
@@ -130,7 +130,9 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
   """The task's evaluation on the validation set: mean PSNR/SSIM, image grids."""
   task = tasks.get(config.task)
   ev = config.eval
-  opts = tasks.EvalOptions(channels=config.data.channels, sigma=ev.sigma, seed=ev.seed)
+  opts = tasks.EvalOptions(channels=config.data.channels, sigma=ev.sigma, seed=ev.seed,
+                           uint8_cast=ev.uint8_cast, value_range=config.data.value_range,
+                           random_crop=ev.random_crop)
   results = []
   n = min(len(val_source), ev.max_images) if ev.max_images else len(val_source)
   for i in range(n):
@@ -142,7 +144,8 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
       writer.write_image(step, f"eval/{result.name}", grid)
   summary = {"psnr": float(np.mean([r.psnr for r in results])),
              "ssim": float(np.mean([r.ssim for r in results])),
-             "psnr_input": float(np.mean([r.psnr_noisy for r in results]))}
+             "psnr_input": float(np.mean([r.psnr_noisy for r in results])),
+             **evaluate.mean_metrics(results)}
   writer.write(step, summary, prefix="eval/")
   return summary
 

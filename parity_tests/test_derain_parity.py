@@ -69,7 +69,8 @@ def test_losses_match_in_float32():
     ref = {"target": target_t,
            "att": tl.attention_loss(out_t["attention"], target_t),
            "ms": tl.multiscale_loss((out_t["frame1"], out_t["frame2"], out_t["output"]), ct),
-           "perceptual": tl.perceptual_loss(vgg_net, out_t["output"], ct)}
+           **{f"perceptual_{v}": tl.perceptual_loss(vgg_net, out_t["output"], ct, vgg_input=v)
+              for v in ("raw", "imagenet")}}
     for mode in ("paper", "non_saturating"):
       ref[f"g_{mode}"] = tl.generator_loss(out_t, d_fake_t, rt, ct, vgg_net, gan_loss=mode)[0]
     ref["d"] = tl.discriminator_loss(d_real_t, d_fake_t, out_t["attention"][-1])[0]
@@ -79,7 +80,10 @@ def test_losses_match_in_float32():
   _close(jl.attention_loss(out_j["attention"], jl.attention_target(rj, cj)), ref["att"], "att")
   _close(jl.multiscale_loss((out_j["frame1"], out_j["frame2"], out_j["output"]), cj), ref["ms"],
          "multiscale")
-  _close(jl.perceptual_loss(vgg_model, out_j["output"], cj), ref["perceptual"], "perceptual")
+  for v in ("raw", "imagenet"):
+    _close(jl.perceptual_loss(vgg_model, out_j["output"], cj, vgg_input=v),
+           ref[f"perceptual_{v}"], f"perceptual ({v})")
+  assert abs(float(ref["perceptual_raw"]) - float(ref["perceptual_imagenet"])) > 1e-6
   for mode in ("paper", "non_saturating"):
     _close(jl.generator_loss(out_j, d_fake_j, rj, cj, vgg_model, gan_loss=mode)[0],
            ref[f"g_{mode}"], f"generator loss ({mode})")
@@ -133,7 +137,7 @@ def test_two_gan_iterations_match_torch():
   gan_loss = "paper"  # both forms' values: test_losses_match_in_float32
   batches = [tuple(a.astype(np.float64) for a in _batch(seed=s)) for s in (0, 1)]
   cfg = ml_collections.ConfigDict({"map_weight": 0.05, "gan_weight": 0.01, "theta": 0.8,
-                                   "gan_loss": gan_loss})
+                                   "gan_loss": gan_loss, "vgg_input": "raw"})
   with jax.enable_x64(True):
     (g_net, d_net, vgg_net), (g_model, d_model, vgg_model) = _float64_models()
     g_opt = torch.optim.Adam(g_net.parameters(), lr=1e-4)

@@ -85,3 +85,15 @@ def test_vgg16_features_at():
     model.features_at(x, (31,))
   with pytest.raises(ValueError, match="3 channels"):
     model.features_at(x[..., :1])
+
+
+def test_paper_recipe_trains_as_the_source():
+  import recipes  # pylint: disable=g-import-not-at-top
+  c = recipes.load_config("attentive_gan.py")
+  assert c.data.batch_size == 1
+  assert c.optimizer.name == c.gan.d_optimizer.name == "adam"
+  assert c.optimizer.lr == c.gan.d_optimizer.lr == 1e-4
+  assert discriminator_fc_size(c.data.crop) == (32, 14, 14)  # official Linear(32 * 14 * 14, ...)
+  assert c.gan.vgg_input == "raw" and c.eval.uint8_cast == "truncate"
+  cpu = recipes.load_config("attentive_gan.py:cpu")
+  assert cpu.data.batch_size == 1 and cpu.data.crop == 64

@@ -57,3 +57,41 @@ def test_saturated_discriminator_gives_finite_losses():
   d_fake = {"logit": jnp.array([[-200.0]]), "mask": jnp.zeros((1, 2, 2, 1))}
   total, _ = derain.discriminator_loss(d_real, d_fake, jnp.zeros((1, 2, 2, 1)))
   assert np.isfinite(float(total)) and float(total) < 1e-30
+
+
+class _RecordingVGG:
+  """Stands in for VGG16: records what ``features_at`` receives."""
+
+  def __init__(self):
+    self.calls = []
+
+  def features_at(self, x, layers, normalize=True):
+    self.calls.append((np.asarray(x), normalize))
+    return [x]
+
+
+def test_perceptual_loss_feeds_vgg_raw_input_by_default_as_the_authors():
+  out, clean = jnp.full((1, 4, 4, 3), 0.25), jnp.full((1, 4, 4, 3), 0.75)
+  vgg = _RecordingVGG()
+  assert float(derain.perceptual_loss(vgg, out, clean)) == pytest.approx(0.25)
+  assert [n for _, n in vgg.calls] == [False, False]
+  np.testing.assert_array_equal(vgg.calls[0][0], out)  # unchanged values in [0, 1]
+  vgg.calls.clear()
+  derain.perceptual_loss(vgg, out, clean, vgg_input="imagenet")
+  assert [n for _, n in vgg.calls] == [True, True]
+  with pytest.raises(derain.errors.ConfigError, match="vgg_input"):
+    derain.perceptual_loss(vgg, out, clean, vgg_input="caffe")
+
+
+def test_vgg16_normalize_false_sees_the_input_as_it_is():
+  from flax import nnx  # pylint: disable=g-import-not-at-top
+  from jaxrestore import models  # pylint: disable=g-import-not-at-top
+  from jaxrestore.models import vgg as vgg_lib  # pylint: disable=g-import-not-at-top
+  model = models.create("vgg16", rngs=nnx.Rngs(0))
+  x = jax.random.uniform(jax.random.PRNGKey(1), (1, 8, 8, 3))
+  raw = model.features_at(x, (0,), normalize=False)[0]
+  normed = model.features_at(x, (0,))[0]
+  np.testing.assert_allclose(
+      normed, model.features_at((x - vgg_lib.IMAGENET_MEAN) / vgg_lib.IMAGENET_STD, (0,),
+                                normalize=False)[0], atol=1e-5)
+  assert float(jnp.max(jnp.abs(raw - normed))) > 1e-2

@@ -6,7 +6,7 @@ from torch_ref.losses import derain
 
 
 def train_step(g, d, vgg, g_opt, d_opt, rain, clean, gan_weight=0.01, map_weight=0.05,
-               theta=0.8, gan_loss="paper"):
+               theta=0.8, gan_loss="paper", vgg_input="raw"):
   """One iteration on an NCHW batch; returns (g_loss, d_loss) as floats."""
   with torch.no_grad():
     fake = g(rain)
@@ -19,7 +19,8 @@ def train_step(g, d, vgg, g_opt, d_opt, rain, clean, gan_weight=0.01, map_weight
   g_opt.zero_grad()
   out = g(rain)
   g_loss, _ = derain.generator_loss(out, d(out["output"]), rain, clean, vgg,
-                                    gan_weight=gan_weight, theta=theta, gan_loss=gan_loss)
+                                    gan_weight=gan_weight, theta=theta, gan_loss=gan_loss,
+                                    vgg_input=vgg_input)
   g_loss.backward()  # also fills d's .grad, which the next D step clears before use
   g_opt.step()
   return g_loss.detach().item(), d_loss.detach().item()

@@ -34,8 +34,10 @@ def main(argv):
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
+  apply = evaluate.in_value_range(apply, cfg.value_range)
   opts = tasks.EvalOptions(channels=cfg.channels, sigma=cfg.sigma, seed=cfg.seed,
-                           protocol=cfg.protocol)
+                           protocol=cfg.protocol, uint8_cast=cfg.uint8_cast,
+                           value_range=cfg.value_range, random_crop=cfg.random_crop)
   out = Path(cfg.output_dir)
   sources = task.eval_sources(cfg.data_dir, tuple(cfg.splits), cfg.cache_dir or None)
   for split, source in sources.items():
@@ -52,8 +54,9 @@ def main(argv):
     print(f"wrote {csv}")
     mean = lambda field: sum(getattr(r, field) for r in results) / len(results)  # noqa: E731
     protocol = f" protocol={results[0].protocol}" if results[0].protocol else ""
+    others = "".join(f" mean_{k}={v:.4f}" for k, v in evaluate.mean_metrics(results).items())
     print(f"{split + ': ' if split else ''}mean_psnr_input={mean('psnr_noisy'):.4f} "
-          f"mean_psnr={mean('psnr'):.4f} mean_ssim={mean('ssim'):.4f}{protocol}")
+          f"mean_psnr={mean('psnr'):.4f} mean_ssim={mean('ssim'):.4f}{others}{protocol}")
 
 
 def run():

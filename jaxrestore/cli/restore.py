@@ -59,6 +59,7 @@ def main(argv):
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
+  apply = evaluate.in_value_range(apply, cfg.value_range)
   key = model.output_key
   image_of = (lambda o: o[key]) if key else (lambda o: o)  # noqa: E731
   skipped = []

@@ -12,6 +12,11 @@ sizes before it starts. Nothing is ever downloaded:
   the same builder over Snow100K's layout with its train and S/M/L test splits;
   the ``raindrop`` kind over Raindrop's (Qian et al. 2018), whose partners differ
   by a per-folder name rule: ``data/N_rain.png`` pairs with ``gt/N_clean.png``.
+  Some released Raindrop pairs differ in size by a few pixels (the authors'
+  predict.py crops each image to a multiple of 4): such a pair is cropped to the
+  two images' common top-left region, H and W multiples of 4, stored as PNG, and
+  the count is reported (a warning and the log) when the split is prepared. Other
+  kinds refuse a sample whose images differ in size.
 * ``SkimageSamples``: the embedded default, made from images scikit-image ships
   (configs ``gray`` and ``rgb``; the validation split is ``camera`` / ``astronaut``).
 
@@ -23,6 +28,7 @@ import contextlib
 import hashlib
 import io
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -71,15 +77,30 @@ class _Checked:
           "keep one kind of image per dataset")
 
 
+def _crop_to_common(name: str, arrays: dict[str, np.ndarray], multiple: int):
+  """The images of one sample cropped to their common top-left region, H and W
+  multiples of ``multiple``."""
+  h = min(a.shape[0] for a in arrays.values()) // multiple * multiple
+  w = min(a.shape[1] for a in arrays.values()) // multiple * multiple
+  if h == 0 or w == 0:
+    raise images.ImageError(f"{name}: images of one sample differ in size and share less "
+                            f"than {multiple}x{multiple} pixels: "
+                            f"{ {k: a.shape for k, a in arrays.items()} }")
+  return {k: a[:h, :w] for k, a in arrays.items()}
+
+
 class ImageFolderConfig(tfds.core.BuilderConfig):
   """``stems``: (key, suffix) name rules: a sample's file in that key's folder is
-  named ``<id><suffix>.<ext>`` (keys without a rule: ``<id>.<ext>``)."""
+  named ``<id><suffix>.<ext>`` (keys without a rule: ``<id>.<ext>``).
+  ``crop_mismatched``: 0 refuses a sample whose images differ in size; k > 0 crops
+  them to their common top-left region, H and W multiples of k (Raindrop: 4)."""
 
   def __init__(self, *, folder: str, subdirs: tuple[tuple[str, str], ...],
                splits: tuple[tuple[str, str], ...] = (("data", "."),),
-               stems: tuple[tuple[str, str], ...] = (), **kw):
+               stems: tuple[tuple[str, str], ...] = (), crop_mismatched: int = 0, **kw):
     super().__init__(**kw)
     self.folder, self.subdirs, self.splits, self.stems = folder, subdirs, splits, stems
+    self.crop_mismatched = crop_mismatched
 
 
 def _fingerprint(folder: Path, subdirs, splits=(("data", "."),)) -> str:
@@ -153,7 +174,9 @@ class ImageFolder(tfds.core.GeneratorBasedBuilder):
     first_key, first_dir = cfg.subdirs[0]
     stems = dict(cfg.stems)
     checked = _Checked(folder)
+    cropped, total = [], 0
     for path in images.list_images(folder / first_dir):
+      total += 1
       suffix = stems.get(first_key, "")
       if not path.stem.endswith(suffix):
         raise images.ImageError(f"{path}: expected a name ending in '{suffix}{path.suffix}'")
@@ -170,10 +193,22 @@ class ImageFolder(tfds.core.GeneratorBasedBuilder):
           other = matches[0]
         files[key] = other
       arrays = {k: images.read_uint8(p) for k, p in files.items()}
+      record = {k: p.read_bytes() for k, p in files.items()}
+      if cfg.crop_mismatched and len({a.shape[:2] for a in arrays.values()}) > 1:
+        sizes = "/".join(f"{a.shape[0]}x{a.shape[1]}" for a in arrays.values())
+        cropped.append(f"{path.name} {sizes}")
+        arrays = _crop_to_common(str(path), arrays, cfg.crop_mismatched)
+        record = {k: _png(a) for k, a in arrays.items()}
       h, w, c = _check_record(str(path), arrays)
       checked.add(str(path), c)
-      record = {k: p.read_bytes() for k, p in files.items()}
       yield path.name, {**record, "name": path.name, "height": h, "width": w, "channels": c}
+    if cropped:
+      message = (f"{folder}: {len(cropped)} of {total} samples have images of different sizes; "
+                 f"each cropped to its common top-left region, H and W multiples of "
+                 f"{cfg.crop_mismatched}: {', '.join(cropped[:10])}"
+                 f"{' ...' if len(cropped) > 10 else ''}")
+      logging.warning(message)
+      warnings.warn(message)
 
 
 def _png(arr: np.ndarray) -> bytes:
@@ -317,7 +352,8 @@ def load(spec: dict, split: str, cache_dir: str | os.PathLike | None = None):
     name = "".join(ch if ch.isalnum() else "_" for ch in name)
     builder = ImageFolder(config=ImageFolderConfig(name=name, folder=str(folder.resolve()),
                                                    subdirs=subdirs, splits=splits,
-                                                   stems=stems),
+                                                   stems=stems,
+                                                   crop_mismatched=4 if kind == "raindrop" else 0),
                           data_dir=cache_dir, file_format="array_record")
   else:
     raise errors.ConfigError(f"unknown dataset kind {kind!r} (expected 'skimage', 'folder', "

@@ -7,7 +7,11 @@
   and 1 of the size, lambda = 0.6, 0.8, 1.0; ``T_i`` is the clean image reduced
   by area averaging (k x k means; H and W are multiples of 4).
 * ``L_P = sum_l MSE(VGG_l(O), VGG_l(T))`` over VGG16's relu1_1, relu1_2, relu2_1,
-  relu2_2 (``features`` indices 1, 3, 6, 8).
+  relu2_2 (``features`` indices 1, 3, 6, 8). ``vgg_input="raw"`` (the default)
+  feeds O and T in [0, 1] as they are, as the authors' ``models/vgg_init.py`` does
+  (its ``vgg`` wrapper passes its input straight to torchvision's ``features``);
+  ``"imagenet"`` normalises them first with the ImageNet mean / std the
+  torchvision weights were trained with.
 * Generator: ``L_G = 0.01 L_GAN(O) + L_ATT + L_M + L_P`` with the paper's
   ``L_GAN(O) = log(1 - D(O))`` (``gan_loss="paper"``) or the non-saturating
   ``-log D(O)`` (``"non_saturating"``).
@@ -54,13 +58,19 @@ def multiscale_loss(frames, clean, weights=(0.6, 0.8, 1.0)):
              for w, f in zip(weights, frames))
 
 
-def perceptual_loss(vgg, output, clean, layers=(1, 3, 6, 8)):
-  return sum(mse(a, b) for a, b in zip(vgg.features_at(output, layers),
-                                       vgg.features_at(clean, layers)))
+VGG_INPUTS = ("raw", "imagenet")
+
+
+def perceptual_loss(vgg, output, clean, layers=(1, 3, 6, 8), vgg_input: str = "raw"):
+  if vgg_input not in VGG_INPUTS:
+    raise errors.ConfigError(f"gan.vgg_input must be 'raw' or 'imagenet', got {vgg_input!r}")
+  normalize = vgg_input == "imagenet"
+  return sum(mse(a, b) for a, b in zip(vgg.features_at(output, layers, normalize),
+                                       vgg.features_at(clean, layers, normalize)))
 
 
 def generator_loss(out: dict, d_fake: dict, rain, clean, vgg, *, gan_weight: float = 0.01,
-                   theta: float = 0.8, gan_loss: str = "paper"):
+                   theta: float = 0.8, gan_loss: str = "paper", vgg_input: str = "raw"):
   """(L_G, parts) for the generator's output dict and D's output on ``out["output"]``."""
   logit = d_fake["logit"]
   if gan_loss == "paper":
@@ -72,7 +82,8 @@ def generator_loss(out: dict, d_fake: dict, rain, clean, vgg, *, gan_weight: flo
   parts = {"loss_gan": l_gan,
            "loss_att": attention_loss(out["attention"], attention_target(rain, clean), theta),
            "loss_ms": multiscale_loss((out["frame1"], out["frame2"], out["output"]), clean),
-           "loss_perceptual": perceptual_loss(vgg, out["output"], clean)}
+           "loss_perceptual": perceptual_loss(vgg, out["output"], clean,
+                                              vgg_input=vgg_input)}
   total = gan_weight * l_gan + parts["loss_att"] + parts["loss_ms"] + parts["loss_perceptual"]
   return total, parts
 

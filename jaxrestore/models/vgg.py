@@ -11,7 +11,8 @@ functions in the ``nnx.List``, so a conv's list index is its torchvision key
 
 Input is RGB in [0, 1]; the model normalises it with the ImageNet statistics
 torchvision's weights were trained with (mean (0.485, 0.456, 0.406), std (0.229,
-0.224, 0.225)). ``features_at(x, layers)`` returns the activations after the given
+0.224, 0.225)), unless ``features_at(..., normalize=False)`` (the input goes in
+as it is). ``features_at(x, layers)`` returns the activations after the given
 ``features`` indices, running only as far as the deepest one; the default
 (1, 3, 6, 8) is relu1_1, relu1_2, relu2_1, relu2_2, the layers of the Attentive
 GAN's perceptual loss (the authors' wrapper normalises nothing: it passes its
@@ -45,15 +46,17 @@ class VGG16(nnx.Module):
         cin = v
     self.features = nnx.List(layers)
 
-  def features_at(self, x, layers=(1, 3, 6, 8)):
-    """Activations after each of the ``features`` indices ``layers``, in that order."""
+  def features_at(self, x, layers=(1, 3, 6, 8), normalize: bool = True):
+    """Activations after each of the ``features`` indices ``layers``, in that order;
+    ``normalize=False`` skips the ImageNet normalisation."""
     if x.ndim != 4 or x.shape[-1] != 3:
       raise ValueError(f"VGG16 expects NHWC RGB input (3 channels), got shape {x.shape}")
     layers = tuple(layers)
     if not layers or min(layers) < 0 or max(layers) >= len(self.features):
       raise ValueError(f"layers must be non-empty indices in [0, {len(self.features) - 1}], "
                        f"got {layers}")
-    x = (x - IMAGENET_MEAN) / IMAGENET_STD
+    if normalize:
+      x = (x - IMAGENET_MEAN) / IMAGENET_STD
     out = {}
     for i in range(max(layers) + 1):
       x = self.features[i](x)

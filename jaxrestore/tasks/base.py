@@ -19,11 +19,18 @@ EvaluateRecord = Callable[..., tuple[evaluate.ImageResult, np.ndarray]]
 @dataclasses.dataclass(frozen=True)
 class EvalOptions:
   """The evaluation settings a record's evaluation may read: ``channels`` of the images,
-  ``sigma`` (0-255 scale) and ``seed`` of the noise added to clean ones (denoising)."""
+  ``sigma`` (0-255 scale) and ``seed`` of the noise added to clean ones (denoising),
+  ``uint8_cast`` of the output (derain: a key of ``metrics.UINT8_CASTS``), the
+  ``value_range`` the model was trained in (denoise: ``minus_one_one`` adds the
+  ECE285 PSNR; ``apply`` already works on [0, 1]) and ``random_crop`` (denoise: 0,
+  the whole image, or a random k x k crop per image with its own noise)."""
   channels: int
   sigma: float
   seed: int
   protocol: str = ""  # the task's evaluation protocol where it has several; "": its default
+  uint8_cast: str = "round"
+  value_range: str = "zero_one"
+  random_crop: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,9 @@ Training: generator ``config.model`` and discriminator ``config.gan.discriminato
 two optimisers, D step then G step per batch (``jaxrestore.gan``), losses of
 ``jaxrestore.losses.derain`` with the perceptual loss's VGG16 from ``config.gan.vgg``.
 Evaluation as the authors' script: H, W cropped to multiples of 4 (top-left),
-PSNR / SSIM (scikit-image defaults) on the BT.601 luma of the uint8 images. Data:
+the output cast to uint8 by ``EvalOptions.uint8_cast`` (``"truncate"``: their
+predict.py's cast; ``"round"``: clip and round), PSNR / SSIM (scikit-image
+defaults) on the BT.601 luma of the uint8 images. Data:
 a Raindrop-layout folder (``test_a`` / ``test_b``). Grid: rainy | attention |
 output | clean. The trained model is the generator (``GANState.g``).
 """
@@ -15,7 +17,7 @@ import numpy as np
 import skimage.metrics
 from flax import nnx
 
-from jaxrestore import checkpoints, evaluate, gan, losses, metrics, models, optim, steps
+from jaxrestore import checkpoints, errors, evaluate, gan, losses, metrics, models, optim, steps
 from jaxrestore.data import datasets, images
 from jaxrestore.tasks import base
 
@@ -49,7 +51,8 @@ def gan_loss_fns(gan_cfg, vgg: nnx.Module) -> tuple[gan.DLossFn, gan.GLossFn]:
     out = g(batch["input"])
     loss, parts = losses.derain.generator_loss(
         out, d(out["output"]), batch["input"], batch["clean"], nnx.merge(vgg_graphdef, vgg_state),
-        gan_weight=gan_cfg.gan_weight, theta=gan_cfg.theta, gan_loss=gan_cfg.gan_loss)
+        gan_weight=gan_cfg.gan_weight, theta=gan_cfg.theta, gan_loss=gan_cfg.gan_loss,
+        vgg_input=gan_cfg.vgg_input)
     psnr = jnp.mean(metrics.psnr(jnp.clip(out["output"], 0, 1), batch["clean"]))
     return loss, {"psnr": psnr, **parts}
 
@@ -75,18 +78,23 @@ def make_setup(config) -> steps.Setup:
 
 def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
   """(ImageResult with psnr_noisy = the rainy input's, grid) of one (input, clean) record."""
-  del opts  # RGB, no added noise
+  cast_name = opts.uint8_cast if opts else "round"  # RGB, no added noise: nothing else read
+  if cast_name not in metrics.UINT8_CASTS:
+    raise errors.ConfigError(f"uint8_cast must be one of {sorted(metrics.UINT8_CASTS)}, "
+                             f"got {cast_name!r}")
   name = base.record_name(record)
   rainy = datasets.decode(record, "input", 3)
   clean = datasets.decode(record, "clean", 3)
-  if rainy.shape != clean.shape:
-    raise images.ImageError(f"{name}: rainy {rainy.shape} and clean {clean.shape} differ in size")
-  h, w = rainy.shape[0] // 4 * 4, rainy.shape[1] // 4 * 4
+  # Their common top-left region, H and W multiples of 4 (the raindrop kind already
+  # crops pairs of different sizes so when it prepares the data set).
+  h = min(rainy.shape[0], clean.shape[0]) // 4 * 4
+  w = min(rainy.shape[1], clean.shape[1]) // 4 * 4
   if h == 0 or w == 0:
-    raise images.ImageError(f"{name}: {rainy.shape[:2]} is smaller than 4x4")
+    raise images.ImageError(f"{name}: rainy {rainy.shape[:2]} and clean {clean.shape[:2]} "
+                            "share less than 4x4 pixels")
   rainy, clean = rainy[:h, :w], clean[:h, :w]
   out = apply(jnp.asarray(rainy[None] / np.float32(255.0)))
-  restored = metrics.to_uint8(np.asarray(out["output"])[0])
+  restored = metrics.UINT8_CASTS[cast_name](np.asarray(out["output"])[0])
   attention = metrics.to_uint8(np.asarray(out["attention"][-1])[0])
   y_rainy, y_out, y_clean = (metrics.luma_uint8(rainy), metrics.luma_uint8(restored),
                              metrics.luma_uint8(clean))

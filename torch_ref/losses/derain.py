@@ -23,12 +23,17 @@ def multiscale_loss(frames, clean, weights=(0.6, 0.8, 1.0)):
              for w, f in zip(weights, frames))
 
 
-def perceptual_loss(vgg, output, clean, layers=(1, 3, 6, 8)):
-  return sum(mse(a, b) for a, b in zip(vgg.features_at(output, layers),
-                                       vgg.features_at(clean, layers)))
+def perceptual_loss(vgg, output, clean, layers=(1, 3, 6, 8), vgg_input="raw"):
+  """``vgg_input``: "raw" ([0, 1] as it is, the authors' code) or "imagenet" (normalised)."""
+  if vgg_input not in ("raw", "imagenet"):
+    raise ValueError(f"vgg_input must be 'raw' or 'imagenet', got {vgg_input!r}")
+  normalize = vgg_input == "imagenet"
+  return sum(mse(a, b) for a, b in zip(vgg.features_at(output, layers, normalize),
+                                       vgg.features_at(clean, layers, normalize)))
 
 
-def generator_loss(out, d_fake, rain, clean, vgg, gan_weight=0.01, theta=0.8, gan_loss="paper"):
+def generator_loss(out, d_fake, rain, clean, vgg, gan_weight=0.01, theta=0.8, gan_loss="paper",
+                   vgg_input="raw"):
   logit = d_fake["logit"]
   if gan_loss == "paper":
     l_gan = -F.softplus(logit).mean()
@@ -39,7 +44,7 @@ def generator_loss(out, d_fake, rain, clean, vgg, gan_weight=0.01, theta=0.8, ga
   parts = {"loss_gan": l_gan,
            "loss_att": attention_loss(out["attention"], attention_target(rain, clean), theta),
            "loss_ms": multiscale_loss((out["frame1"], out["frame2"], out["output"]), clean),
-           "loss_perceptual": perceptual_loss(vgg, out["output"], clean)}
+           "loss_perceptual": perceptual_loss(vgg, out["output"], clean, vgg_input=vgg_input)}
   total = gan_weight * l_gan + parts["loss_att"] + parts["loss_ms"] + parts["loss_perceptual"]
   return total, parts
 

@@ -4,8 +4,9 @@ Twin of ``jaxrestore/models/vgg.py``: ``features`` is an ``nn.Sequential`` with
 torchvision's indices (convs at 0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28,
 2x2 max pooling at 4, 9, 16, 23, 30), so ``features.*`` of a torchvision
 state dict loads into it; no classifier. Input is RGB in [0, 1], normalised
-inside with the ImageNet mean / std. ``features_at(x, layers)`` returns the
-activations after those indices (default relu1_1, relu1_2, relu2_1, relu2_2).
+inside with the ImageNet mean / std (``normalize=False``: as it is).
+``features_at(x, layers)`` returns the activations after those indices (default
+relu1_1, relu1_2, relu2_1, relu2_2).
 Default torch init.
 """
 import torch
@@ -33,12 +34,13 @@ class VGG16(nn.Module):
     self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
     self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
 
-  def features_at(self, x, layers=(1, 3, 6, 8)):
+  def features_at(self, x, layers=(1, 3, 6, 8), normalize=True):
     layers = tuple(layers)
     if not layers or min(layers) < 0 or max(layers) >= len(self.features):
       raise ValueError(f"layers must be non-empty indices in [0, {len(self.features) - 1}], "
                        f"got {layers}")
-    x = (x - self.mean) / self.std
+    if normalize:
+      x = (x - self.mean) / self.std
     out = {}
     for i in range(max(layers) + 1):
       x = self.features[i](x)
