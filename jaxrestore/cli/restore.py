@@ -48,7 +48,8 @@ def main(argv):
     raise app.UsageError("save_maps needs whole-image inference: set --config.tile=0")
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
-                                  rename=tuple(cfg.checkpoint_rename))
+                                  rename=tuple(cfg.checkpoint_rename),
+                                  precision=cfg.precision)
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)

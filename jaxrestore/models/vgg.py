@@ -17,6 +17,8 @@ torchvision's weights were trained with (mean (0.485, 0.456, 0.406), std (0.229,
 GAN's perceptual loss (the authors' wrapper normalises nothing: it passes its
 input straight to torchvision's features).
 Init is torch's default (the model is meant to carry pretrained weights).
+``dtype``: the compute dtype of the convolutions (None: no cast); the normalisation
+runs on the input's dtype and the returned activations are cast back to it.
 """
 import functools
 
@@ -35,13 +37,13 @@ CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 
 class VGG16(nnx.Module):
   """``features`` of torchvision's VGG-16 on ImageNet-normalised RGB input."""
 
-  def __init__(self, *, rngs: nnx.Rngs):
+  def __init__(self, *, rngs: nnx.Rngs, dtype=None):
     layers, cin = [], 3
     for v in CFG:
       if v == "M":
         layers.append(functools.partial(max_pool, window=2))  # nn.MaxPool2d(2, 2)
       else:
-        layers += [conv2d(cin, v, 3, padding=1, rngs=rngs), jax.nn.relu]
+        layers += [conv2d(cin, v, 3, padding=1, rngs=rngs, dtype=dtype), jax.nn.relu]
         cin = v
     self.features = nnx.List(layers)
 
@@ -53,13 +55,14 @@ class VGG16(nnx.Module):
     if not layers or min(layers) < 0 or max(layers) >= len(self.features):
       raise ValueError(f"layers must be non-empty indices in [0, {len(self.features) - 1}], "
                        f"got {layers}")
+    x_dtype = x.dtype
     x = (x - IMAGENET_MEAN) / IMAGENET_STD
     out = {}
     for i in range(max(layers) + 1):
       x = self.features[i](x)
       if i in layers:
         out[i] = x
-    return [out[i] for i in layers]
+    return [out[i].astype(x_dtype) for i in layers]
 
   def __call__(self, x):
     """The whole ``features`` stack (after the last pooling: 512 channels, 1/32 size)."""
