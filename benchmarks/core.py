@@ -28,6 +28,7 @@ class Measurement:
   flops: float = 0.0  # counted FLOPs per call (0: not counted); with a peak FLOP/s, gives MFU
   # section-specific numbers, e.g. {"data_wait_ms": ..., "rss_start_mib": ..., "batch": ...}
   extra: dict[str, float] = dataclasses.field(default_factory=dict)
+  precision: str = "float32"  # the compute precision (bfloat16: JAX bf16 / torch autocast)
 
 
 @dataclasses.dataclass
@@ -38,9 +39,11 @@ class Skipped:
   reason: str  # the exception's type and first line
 
 
-def mfu(row: Measurement, peak_flops: float) -> float:
-  """Model FLOPs utilisation: counted FLOPs per second over the device's peak FLOP/s."""
-  return row.flops / (row.ms * 1e-3) / peak_flops
+def mfu(row: Measurement, peak_flops: float | dict[str, float]) -> float:
+  """Model FLOPs utilisation: counted FLOPs per second over the device's peak FLOP/s in the
+  row's precision (``peak_flops``: one number, or ``{precision: FLOP/s}``; 0 if unknown)."""
+  peak = peak_flops.get(row.precision, 0.0) if isinstance(peak_flops, dict) else peak_flops
+  return row.flops / (row.ms * 1e-3) / peak if peak else 0.0
 
 
 def measure(fn: Callable[[], object], *, warmup: int, repeats: int) -> tuple[float, list[float]]:
@@ -63,8 +66,8 @@ def measure(fn: Callable[[], object], *, warmup: int, repeats: int) -> tuple[flo
 
 def rows_for_case(section: str, case: str, batch: int, fns: dict[str, Callable[[], object]],
                   baselines: dict[str, tuple[str, ...]], *, warmup: int, repeats: int,
-                  optional: tuple[str, ...] = (), flops: float = 0.0
-                  ) -> list[Measurement | Skipped]:
+                  optional: tuple[str, ...] = (), flops: float = 0.0,
+                  precision: str = "float32") -> list[Measurement | Skipped]:
   """Times every implementation of one case; ``baselines[impl]``: what it is compared to.
 
   An implementation in ``optional`` that raises becomes a ``Skipped`` row (and no
@@ -80,7 +83,8 @@ def rows_for_case(section: str, case: str, batch: int, fns: dict[str, Callable[[
       skipped.append(Skipped(section, case, impl, _reason(e)))
       continue
     ms = statistics.median(times)
-    rows[impl] = Measurement(section, case, impl, ms, batch * 1e3 / ms, first, flops=flops)
+    rows[impl] = Measurement(section, case, impl, ms, batch * 1e3 / ms, first, flops=flops,
+                             precision=precision)
   for impl, bases in baselines.items():
     if impl in rows:
       rows[impl].ratios = {b: rows[impl].ms / rows[b].ms for b in bases if b in rows}
@@ -93,36 +97,48 @@ def _reason(e: Exception) -> str:
 
 
 SECTIONS: dict[str, Callable] = {}
+PRECISION_SECTIONS: set[str] = set()  # sections that run once per ``config.precisions``
 
 
-def section(name: str):
+def section(name: str, precisions: bool = False):
+  """Registers a section; ``precisions``: it takes ``precisions=`` (float32, bfloat16)."""
   def deco(fn):
     SECTIONS[name] = fn
+    if precisions:
+      PRECISION_SECTIONS.add(name)
     return fn
   return deco
 
 
 def environment(threads: int) -> dict:
   return {"jax": jax.__version__, "torch": torch.__version__, "backend": jax.default_backend(),
-          "devices": [str(d) for d in jax.devices()], "cpu_count": os.cpu_count(),
+          "devices": [str(d) for d in jax.devices()],
+          "device_kind": jax.devices()[0].device_kind,
+          "torch_cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "",
+          "cpu_count": os.cpu_count(),
           "threads": threads, "machine": platform.machine(), "python": platform.python_version(),
           "xla_flags": os.environ.get("XLA_FLAGS", "")}
 
 
-def run_sections(names, *, quick: bool, warmup: int, repeats: int, threads: int):
-  """Runs the named sections; returns (environment, rows: ``Measurement`` and ``Skipped``)."""
+def run_sections(names, *, quick: bool, warmup: int, repeats: int, threads: int,
+                 precisions: tuple[str, ...] = ("float32",)):
+  """Runs the named sections (those in ``PRECISION_SECTIONS`` once per precision); returns
+  (environment, rows: ``Measurement`` and ``Skipped``)."""
   torch.set_num_threads(threads)
   unknown = [n for n in names if n not in SECTIONS]
   if unknown:
     raise ValueError(f"unknown bench sections {unknown}; known: {sorted(SECTIONS)}")
   rows = []
   for name in names:
-    rows += SECTIONS[name](quick=quick, warmup=warmup, repeats=repeats)
+    extra = {"precisions": tuple(precisions)} if name in PRECISION_SECTIONS else {}
+    rows += SECTIONS[name](quick=quick, warmup=warmup, repeats=repeats, **extra)
   return environment(threads), rows
 
 
-def format_table(rows: list[Measurement | Skipped], peak_flops: float = 0.0) -> str:
-  """One line per row; with ``peak_flops`` (FLOP/s), the MFU of rows with counted FLOPs."""
+def format_table(rows: list[Measurement | Skipped],
+                 peak_flops: float | dict[str, float] = 0.0) -> str:
+  """One line per row; with ``peak_flops`` (FLOP/s, or ``{precision: FLOP/s}``), the MFU of
+  rows with counted FLOPs."""
   w = max([34, *(len(r.case) for r in rows)])
   head = f"{'case':<{w}} {'impl':<18} {'ms':>9} {'img/s':>9} {'first s':>8}"
   head += f" {'MFU':>6}  ratios" if peak_flops else "  ratios"
@@ -133,7 +149,7 @@ def format_table(rows: list[Measurement | Skipped], peak_flops: float = 0.0) -> 
       continue
     line = f"{r.case:<{w}} {r.impl:<18} {r.ms:9.2f} {r.images_per_s:9.1f} {r.compile_s:8.2f}"
     if peak_flops:
-      line += f" {mfu(r, peak_flops):6.1%}" if r.flops else f" {'':>6}"
+      line += f" {mfu(r, peak_flops):6.1%}" if r.flops and mfu(r, peak_flops) else f" {'':>6}"
     ratios = ", ".join(f"{v:.2f}x {k}" for k, v in r.ratios.items())
     lines.append(f"{line}  {ratios}")
   return "\n".join(lines)

@@ -23,9 +23,9 @@ _CONFIG = config_flags.DEFINE_config_file("config", None, "Bench config file.")
 _OUT = flags.DEFINE_string("out", "bench.json", "Where the JSON results go.")
 
 
-def _row_json(row: core.Measurement, peak_flops: float) -> dict:
+def _row_json(row: core.Measurement, peak_flops: dict[str, float]) -> dict:
   d = dataclasses.asdict(row)
-  if peak_flops and row.flops:
+  if row.flops and core.mfu(row, peak_flops):
     d["mfu"] = core.mfu(row, peak_flops)
   return d
 
@@ -35,15 +35,17 @@ def main(argv):
     raise app.UsageError(f"unexpected arguments: {argv[1:]}")
   c = _CONFIG.value
   env, rows = core.run_sections(list(c.sections), quick=c.quick, warmup=c.warmup,
-                                 repeats=c.repeats, threads=c.threads)
+                                 repeats=c.repeats, threads=c.threads,
+                                 precisions=tuple(c.precisions))
   print(f"threads={env['threads']} (torch.set_num_threads; XLA CPU uses its own pool over "
         f"{env['cpu_count']} cores) backend={env['backend']} jax={env['jax']} "
         f"torch={env['torch']}")
-  print(core.format_table(rows, c.peak_flops))
+  peaks = {"float32": c.peak_flops, "bfloat16": c.peak_flops_bf16}
+  print(core.format_table(rows, peaks if any(peaks.values()) else 0.0))
   measured = [r for r in rows if isinstance(r, core.Measurement)]
   with open(_OUT.value, "w") as f:
     json.dump({"environment": env, "config": c.to_dict(),
-               "rows": [_row_json(r, c.peak_flops) for r in measured],
+               "rows": [_row_json(r, peaks) for r in measured],
                "skipped": [dataclasses.asdict(r) for r in rows if isinstance(r, core.Skipped)]},
               f, indent=1)
   print(f"wrote {_OUT.value}")

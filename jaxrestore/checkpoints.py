@@ -109,10 +109,12 @@ def workdir_model_spec(workdir: str | os.PathLike) -> tuple[str, dict]:
   return config["model"], config["model_kwargs"]
 
 
-def load_model(path: str | os.PathLike, seed: int = 0) -> tuple[nnx.Module, str, dict]:
-  """Rebuilds the model saved by ``save_model``; returns (model, name, kwargs)."""
+def load_model(path: str | os.PathLike, seed: int = 0,
+               precision: str = "float32") -> tuple[nnx.Module, str, dict]:
+  """Rebuilds the model saved by ``save_model`` (computing in ``precision``: the saved
+  weights are the same for any); returns (model, name, kwargs)."""
   name, kwargs = model_spec(path)
-  model = models.create(name, rngs=nnx.Rngs(seed), **kwargs)
+  model = models.create(name, rngs=nnx.Rngs(seed), precision=precision, **kwargs)
   path = Path(path).absolute()
   return _fill(model, _restore_raw(path / "state"), path), name, kwargs
 
@@ -122,17 +124,18 @@ def _steps(d: Path) -> list[int]:
 
 
 def load_from_workdir(workdir: str | os.PathLike, which: str = "best", seed: int = 0,
-                      state_path: tuple[str, ...] = ()) -> tuple[nnx.Module, str, dict, int]:
+                      state_path: tuple[str, ...] = (),
+                      precision: str = "float32") -> tuple[nnx.Module, str, dict, int]:
   """The model of a training workdir: ``which`` = 'best' (by eval PSNR) or 'latest'.
 
   ``state_path``: where the model's ``params`` / ``buffers`` sit in the saved training
   state (the task's ``model_state_path``; ``()`` for a one-model state). Falls back
   to the latest checkpoint when the run has no evaluated one. Returns (model, name,
-  kwargs, step).
+  kwargs, step). ``precision``: the model's compute precision, whatever the run's was.
   """
   workdir = Path(workdir).absolute()
   name, kwargs = workdir_model_spec(workdir)
-  model = models.create(name, rngs=nnx.Rngs(seed), **kwargs)
+  model = models.create(name, rngs=nnx.Rngs(seed), precision=precision, **kwargs)
   steps = _steps(workdir / "best") if which == "best" else []
   sub = "best"
   if not steps:

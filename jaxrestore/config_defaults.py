@@ -41,6 +41,9 @@ def base_config() -> ml_collections.ConfigDict:
   c.checkpoint_every = 500
   c.keep_checkpoints = 3
   c.num_devices = 0  # 0: all local devices; the batch is split over them
+  # Compute precision of the models: float32 | bfloat16 (bf16 compute; parameters, BN
+  # statistics, losses, metrics and the optimiser stay float32; checkpoints are the same).
+  c.precision = "float32"
   # Start a new run from these weights (fresh optimiser; ignored when resuming): a torch
   # file (.pth / .safetensors of config.model, with the key and rename rules of porting),
   # a jaxrestore model directory or another training workdir (its best checkpoint).
@@ -153,6 +156,7 @@ def _checkpoint_options(c: ml_collections.ConfigDict):
   c.model_kwargs = ml_collections.ConfigDict()
   c.channel_order = "rgb"  # rgb | bgr (weights trained on BGR images)
   c.value_range = "zero_one"  # zero_one | minus_one_one: the range the model was trained in
+  c.precision = "float32"  # float32 | bfloat16: the model's compute precision
 
 
 def base_evaluate_config() -> ml_collections.ConfigDict:

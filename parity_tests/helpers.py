@@ -162,3 +162,56 @@ def check_adam_steps(net, model, x, target, steps=3, lr=1e-3):
 def max_violation(a, b):
   """max |a - b| / (atol + rtol |b|): > 1 means outside the parity tolerance."""
   return float(np.max(np.abs(a - b) / (ATOL + RTOL * np.abs(b))))
+
+
+# --- bfloat16 tolerances (test_bf16_parity.py) ------------------------------------------------
+#
+# bfloat16 keeps 8 significant bits: rounding to nearest has a relative error of at most
+# u = 2^-8 ~ 3.9e-3 (unit roundoff), about u / sqrt(3) rms. Both sides round at the same
+# kind of points: a convolution's input and weights are cast to bf16, its products are
+# summed in float32 (XLA CPU and oneDNN alike) and its output is rounded to bf16; BN
+# normalises in float32 and rounds its output to bf16. So one conv(-BN)(-ReLU) layer
+# adds at most three relative roundings of u: weights, conv output, BN output.
+#
+# Bound. To first order the output's relative error is the sum of those roundings, each
+# carried through the layers after it. With unit gain per layer, a network L layers deep
+# has norm-wise relative error e = ||y_bf16 - y_f32|| / ||y_f32|| <= 3 L u; a training
+# step's gradients go through the layers twice (forward and backward roundings), 2L. That
+# is what ``bf16_bound`` gives: a check of the order of magnitude (a layer computed in the
+# wrong precision, a BN in bf16, a missing cast, a wrong layer would exceed it or fail
+# the checks below), not a proof: a deep network at random init may amplify errors
+# (DnCNN-17 forward: 0.12 of a 0.2 bound).
+#
+# Elementwise bf16-vs-bf16 comparison is not what this analysis supports: torch's autocast
+# and XLA round at different points (XLA fuses the bias and BN into the conv and rounds
+# once; torch rounds after each op; torch adds the residual in float32 as type promotion
+# says, as does jaxrestore; BN outputs, max-pool ties and summation orders differ), so two
+# correct bf16 runs differ elementwise by about as much as each differs from float32.
+# Instead each is compared with the float32 reference, and the two errors with each other:
+#   * both within ``bf16_bound`` where the first-order model applies: not through
+#     max-unpooling (its argmax jumps are not rounding errors) nor through train-mode BN's
+#     backward (its mean subtractions cancel: DnCNN-17's bf16 gradients are 0.6 away from
+#     float32 in both trees); there, below 1 (the error does not swamp the value),
+#   * both above u / 8: bf16 is really in effect on both sides,
+#   * within a factor 2 of each other: e is a norm over thousands of independent-ish
+#     roundings, so two correct implementations give errors of the same size.
+BF16_U = 2.0 ** -8
+
+
+def bf16_bound(rounding_layers: int) -> float:
+  """First-order norm-wise relative error bound of ``rounding_layers`` bf16 layers."""
+  return 3 * rounding_layers * BF16_U
+
+
+def assert_bf16_errors(ours, theirs, ref, rounding_layers: int, first_order: bool = True,
+                       what: str = ""):
+  """JAX bf16 ``ours`` and torch autocast ``theirs`` against the float32 ``ref`` (flat
+  arrays): see "bfloat16 tolerances" above."""
+  norm = np.linalg.norm(ref)
+  e_ours, e_theirs = np.linalg.norm(ours - ref) / norm, np.linalg.norm(theirs - ref) / norm
+  msg = f"{what}: jax bf16 {e_ours:.3g}, torch autocast {e_theirs:.3g} relative to float32"
+  print(msg)
+  assert min(e_ours, e_theirs) > BF16_U / 8, msg
+  bound = bf16_bound(rounding_layers) if first_order else 1.0
+  assert max(e_ours, e_theirs) <= bound, f"{msg}; bound {bound:.3g}"
+  assert 0.5 <= e_ours / e_theirs <= 2, msg

@@ -34,17 +34,24 @@ def test_bench_quick_writes_valid_json(tmp_path):
   desnow = [r for r in rows if r["section"] == "desnownet"]
   assert {r["impl"] for r in desnow} == {"jax jit", "torch eager"}
 
-  # denoisers: every case has all three implementations, torch compile possibly skipped
+  # denoisers: every case has all three implementations, torch compile possibly skipped,
+  # once in float32 and once in bf16 (jax bf16 vs torch autocast)
   denoisers = {(r["case"], r["impl"]) for r in rows + skipped if r["section"] == "denoisers"}
   cases = {case for case, _ in denoisers}
   assert {c.rsplit(" ", 1)[-1] for c in cases} == {"train", "infer"}
+  assert {c.replace(" bf16", "") for c in cases if " bf16 " in c} == {
+      c for c in cases if " bf16 " not in c}
+  assert all(r["precision"] == ("bfloat16" if " bf16 " in r["case"] else "float32")
+             for r in rows if r["section"] == "denoisers")
   assert denoisers == {(c, i) for c in cases for i in ("jax jit", "torch eager", "torch compile")}
   assert all(r["impl"] == "torch compile" and r["reason"] for r in skipped)
   for r in rows:
     if r["section"] == "denoisers" and r["impl"] == "jax jit":
       assert {"torch eager"} <= set(r["ratios"]) <= {"torch eager", "torch compile"}
   dncnn17 = [r for r in rows if r["case"].startswith("kair_dncnn17")]
-  assert dncnn17 and all(r["flops"] > 0 and 0 < r["mfu"] for r in dncnn17)
+  assert dncnn17 and all(r["flops"] > 0 and 0 < r["mfu"] for r in dncnn17
+                         if r["precision"] == "float32")
+  assert all("mfu" not in r for r in dncnn17 if r["precision"] == "bfloat16")  # no bf16 peak
 
   gan = {(r["case"].split(" ", 4)[4], r["impl"]) for r in rows if r["section"] == "attentive_gan"}
   assert gan == {(k, i) for k in ("gan step", "g infer") for i in ("jax jit", "torch eager")}
@@ -138,3 +145,25 @@ def test_sweep_schedule_estimate_of_hand_made_rows():
   assert est["jax mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 48 * 2.0)
   assert est["torch explicit"]["stage2_s"] == pytest.approx(20 * 20 * 1250 / 1e3)
   assert est["jax vmapped group"]["stage3_s"] == pytest.approx(5 * 12500 / 1e3 + 2.0)
+
+
+def test_gpu_check_without_a_gpu_says_so_in_one_line_and_exits_2():
+  from benchmarks import gpu_check
+  if gpu_check.gpu_devices():
+    pytest.skip("this machine has a GPU: scripts/gpu_check.py runs for real here")
+  proc = subprocess.run([sys.executable, "scripts/gpu_check.py", f"--out={ROOT / 'unused.json'}"],
+                        cwd=ROOT, capture_output=True, text=True, timeout=300)
+  assert proc.returncode == gpu_check.NO_GPU_EXIT == 2
+  assert proc.stdout == "" and proc.stderr.count("\n") == 1
+  assert proc.stderr.startswith("error: no GPU: JAX sees only cpu devices")
+  assert not (ROOT / "unused.json").exists()
+
+
+def test_mfu_uses_the_peak_of_the_row_precision():
+  from benchmarks import gpu_check
+  assert gpu_check.card_peaks("NVIDIA H200") == (4.95e14, 9.89e14)
+  assert gpu_check.card_peaks("Tesla T4") == (0.0, 0.0)
+  rows = [core.Measurement("s", "c", "jax jit", ms=1000.0, images_per_s=1.0, compile_s=1.0,
+                           flops=1e12, precision=p) for p in ("float32", "bfloat16")]
+  assert [core.mfu(r, {"float32": 2e12, "bfloat16": 4e12}) for r in rows] == [0.5, 0.25]
+  assert core.mfu(rows[1], {"float32": 2e12}) == 0.0  # no bf16 peak known: no MFU

@@ -30,7 +30,8 @@ def main(argv):
   task = tasks.get(cfg.task)
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
-                                  rename=tuple(cfg.checkpoint_rename))
+                                  rename=tuple(cfg.checkpoint_rename),
+                                  precision=cfg.precision)
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)

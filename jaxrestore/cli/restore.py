@@ -50,7 +50,8 @@ def main(argv):
     raise app.UsageError("save_maps needs whole-image inference: set --config.tile=0")
   model = porting.load_checkpoint(cfg.checkpoint, cfg.model, cfg.model_kwargs.to_dict(),
                                   key=cfg.checkpoint_key or None,
-                                  rename=tuple(cfg.checkpoint_rename))
+                                  rename=tuple(cfg.checkpoint_rename),
+                                  precision=cfg.precision)
   overlap = tiling.receptive_overlap(model) if cfg.overlap < 0 else cfg.overlap
   if cfg.tile and overlap >= cfg.tile:
     raise errors.ConfigError(f"config.tile={cfg.tile} must exceed the overlap {overlap} "

@@ -48,6 +48,11 @@ evaluate / restore CLIs' ``channel_order='bgr'``).
 Init is torch's default everywhere (the official code keeps it): weights
 U(+-1/sqrt(fan_in)) (``kaiming_uniform_(a=sqrt(5))``), biases U(+-1/sqrt(fan_in));
 torch's Linear weight (out, in) is the transpose of ``nnx.Linear``'s kernel.
+
+Both models take ``dtype``, the compute dtype (``config.precision``; None, the
+default, casts nothing): the input is cast to it at the start, every layer computes
+in it with float32 parameters, and every output is cast back to the input's dtype
+(the torch twins get the same from ``torch.autocast``).
 """
 import jax
 import jax.numpy as jnp
@@ -72,8 +77,8 @@ def _avg_pool2_stride1(x):
   return avg_pool(x, 2, stride=1)
 
 
-def _deconv(cin, cout, rngs):
-  return nnx.List([ConvTranspose2d(cin, cout, 4, stride=2, padding=1, rngs=rngs),
+def _deconv(cin, cout, rngs, dtype):
+  return nnx.List([ConvTranspose2d(cin, cout, 4, stride=2, padding=1, rngs=rngs, dtype=dtype),
                    _pad_top_left_reflect, _avg_pool2_stride1, jax.nn.relu])
 
 
@@ -83,38 +88,40 @@ class Generator(nnx.Module):
   size_multiple = 4
   output_key = "output"  # the restored image among the outputs
 
-  def __init__(self, iterations: int = 4, *, rngs: nnx.Rngs):
+  def __init__(self, iterations: int = 4, *, rngs: nnx.Rngs, dtype=None):
     if iterations < 1:
       raise ValueError(f"iterations must be >= 1, got {iterations}")
     self.iterations = iterations
-    self.det_conv0 = _conv_relu(4, 32, 3, rngs)
+    self.dtype = dtype
+    self.det_conv0 = _conv_relu(4, 32, 3, rngs, dtype=dtype)
     for k in range(1, 6):
-      setattr(self, f"det_conv{k}", nnx.List([conv2d(32, 32, 3, rngs=rngs), jax.nn.relu,
-                                              conv2d(32, 32, 3, rngs=rngs), jax.nn.relu]))
-    self.conv_i = nnx.List([conv2d(64, 32, 3, rngs=rngs), jax.nn.sigmoid])
-    self.conv_f = nnx.List([conv2d(64, 32, 3, rngs=rngs), jax.nn.sigmoid])
-    self.conv_g = nnx.List([conv2d(64, 32, 3, rngs=rngs), jnp.tanh])
-    self.conv_o = nnx.List([conv2d(64, 32, 3, rngs=rngs), jax.nn.sigmoid])
-    self.det_conv_mask = nnx.List([conv2d(32, 1, 3, rngs=rngs)])
-    self.conv1 = _conv_relu(4, 64, 5, rngs)
-    self.conv2 = _conv_relu(64, 128, 3, rngs, stride=2)
-    self.conv3 = _conv_relu(128, 128, 3, rngs)
-    self.conv4 = _conv_relu(128, 256, 3, rngs, stride=2)
-    self.conv5 = _conv_relu(256, 256, 3, rngs)
-    self.conv6 = _conv_relu(256, 256, 3, rngs)
-    self.diconv1 = _conv_relu(256, 256, 3, rngs, dilation=2)
-    self.diconv2 = _conv_relu(256, 256, 3, rngs, dilation=4)
-    self.diconv3 = _conv_relu(256, 256, 3, rngs, dilation=8)
-    self.diconv4 = _conv_relu(256, 256, 3, rngs, dilation=16)
-    self.conv7 = _conv_relu(256, 256, 3, rngs)
-    self.conv8 = _conv_relu(256, 256, 3, rngs)
-    self.deconv1 = _deconv(256, 128, rngs)
-    self.conv9 = _conv_relu(128, 128, 3, rngs)
-    self.deconv2 = _deconv(128, 64, rngs)
-    self.conv10 = _conv_relu(64, 32, 3, rngs)
-    self.outframe1 = _conv_relu(256, 3, 3, rngs)
-    self.outframe2 = _conv_relu(128, 3, 3, rngs)
-    self.output = nnx.List([conv2d(32, 3, 3, rngs=rngs)])
+      setattr(self, f"det_conv{k}", nnx.List([
+          conv2d(32, 32, 3, rngs=rngs, dtype=dtype), jax.nn.relu,
+          conv2d(32, 32, 3, rngs=rngs, dtype=dtype), jax.nn.relu]))
+    self.conv_i = nnx.List([conv2d(64, 32, 3, rngs=rngs, dtype=dtype), jax.nn.sigmoid])
+    self.conv_f = nnx.List([conv2d(64, 32, 3, rngs=rngs, dtype=dtype), jax.nn.sigmoid])
+    self.conv_g = nnx.List([conv2d(64, 32, 3, rngs=rngs, dtype=dtype), jnp.tanh])
+    self.conv_o = nnx.List([conv2d(64, 32, 3, rngs=rngs, dtype=dtype), jax.nn.sigmoid])
+    self.det_conv_mask = nnx.List([conv2d(32, 1, 3, rngs=rngs, dtype=dtype)])
+    self.conv1 = _conv_relu(4, 64, 5, rngs, dtype=dtype)
+    self.conv2 = _conv_relu(64, 128, 3, rngs, stride=2, dtype=dtype)
+    self.conv3 = _conv_relu(128, 128, 3, rngs, dtype=dtype)
+    self.conv4 = _conv_relu(128, 256, 3, rngs, stride=2, dtype=dtype)
+    self.conv5 = _conv_relu(256, 256, 3, rngs, dtype=dtype)
+    self.conv6 = _conv_relu(256, 256, 3, rngs, dtype=dtype)
+    self.diconv1 = _conv_relu(256, 256, 3, rngs, dilation=2, dtype=dtype)
+    self.diconv2 = _conv_relu(256, 256, 3, rngs, dilation=4, dtype=dtype)
+    self.diconv3 = _conv_relu(256, 256, 3, rngs, dilation=8, dtype=dtype)
+    self.diconv4 = _conv_relu(256, 256, 3, rngs, dilation=16, dtype=dtype)
+    self.conv7 = _conv_relu(256, 256, 3, rngs, dtype=dtype)
+    self.conv8 = _conv_relu(256, 256, 3, rngs, dtype=dtype)
+    self.deconv1 = _deconv(256, 128, rngs, dtype)
+    self.conv9 = _conv_relu(128, 128, 3, rngs, dtype=dtype)
+    self.deconv2 = _deconv(128, 64, rngs, dtype)
+    self.conv10 = _conv_relu(64, 32, 3, rngs, dtype=dtype)
+    self.outframe1 = _conv_relu(256, 3, 3, rngs, dtype=dtype)
+    self.outframe2 = _conv_relu(128, 3, 3, rngs, dtype=dtype)
+    self.output = nnx.List([conv2d(32, 3, 3, rngs=rngs, dtype=dtype)])
 
   def _attention_step(self, x, mask, h, c):
     f = sequential(self.det_conv0, jnp.concatenate([x, mask], -1))
@@ -134,6 +141,8 @@ class Generator(nnx.Module):
     if hh % self.size_multiple or ww % self.size_multiple:
       raise ValueError(f"Generator needs H and W divisible by {self.size_multiple}, "
                        f"got {(hh, ww)}")
+    out_dtype = x.dtype
+    x = x if self.dtype is None else x.astype(self.dtype)
     mask = jnp.full((n, hh, ww, 1), 0.5, x.dtype)
     h = c = jnp.zeros((n, hh, ww, 32), x.dtype)
     attention = []
@@ -151,13 +160,14 @@ class Generator(nnx.Module):
     y = sequential(self.conv9, sequential(self.deconv1, y) + res2)
     frame2 = sequential(self.outframe2, y)
     y = sequential(self.conv10, sequential(self.deconv2, y) + res1)
-    return {"attention": tuple(attention), "frame1": frame1, "frame2": frame2,
-            "output": sequential(self.output, y)}
+    out = {"attention": tuple(attention), "frame1": frame1, "frame2": frame2,
+           "output": sequential(self.output, y)}
+    return jax.tree.map(lambda a: a.astype(out_dtype), out)
 
 
-def _linear(cin, cout, rngs):
+def _linear(cin, cout, rngs, dtype):
   return nnx.Linear(cin, cout, kernel_init=torch_default_kernel,
-                    bias_init=torch_default_bias(cin), rngs=rngs)
+                    bias_init=torch_default_bias(cin), dtype=dtype, rngs=rngs)
 
 
 def _pair(size) -> tuple[int, int]:
@@ -185,16 +195,17 @@ def discriminator_fc_size(input_size) -> tuple[int, int, int]:
 class Discriminator(nnx.Module):
   """Attentive discriminator; see the module docstring (fixed official forward)."""
 
-  def __init__(self, input_size: int | tuple[int, int] = 224, *, rngs: nnx.Rngs):
+  def __init__(self, input_size: int | tuple[int, int] = 224, *, rngs: nnx.Rngs, dtype=None):
     c, sh, sw = discriminator_fc_size(input_size)
     self.input_size = _pair(input_size)
+    self.dtype = dtype
     widths = (3, 8, 16, 64, 128, 128, 128)
     for k in range(6):
-      setattr(self, f"conv{k + 1}", _conv_relu(widths[k], widths[k + 1], 5, rngs))
-    self.conv_mask = nnx.List([conv2d(128, 1, 5, rngs=rngs)])
-    self.conv7 = _conv_relu(128, 64, 5, rngs, stride=4, padding=1)
-    self.conv8 = _conv_relu(64, 32, 5, rngs, stride=4, padding=1)
-    self.fc = nnx.List([_linear(c * sh * sw, 1024, rngs), _linear(1024, 1, rngs),
+      setattr(self, f"conv{k + 1}", _conv_relu(widths[k], widths[k + 1], 5, rngs, dtype=dtype))
+    self.conv_mask = nnx.List([conv2d(128, 1, 5, rngs=rngs, dtype=dtype)])
+    self.conv7 = _conv_relu(128, 64, 5, rngs, stride=4, padding=1, dtype=dtype)
+    self.conv8 = _conv_relu(64, 32, 5, rngs, stride=4, padding=1, dtype=dtype)
+    self.fc = nnx.List([_linear(c * sh * sw, 1024, rngs, dtype), _linear(1024, 1, rngs, dtype),
                         jax.nn.sigmoid])
 
   def __call__(self, x):
@@ -202,13 +213,16 @@ class Discriminator(nnx.Module):
       raise ValueError(f"Discriminator(input_size={self.input_size}) expects NHWC RGB input "
                        f"of shape (B, {self.input_size[0]}, {self.input_size[1]}, 3), "
                        f"got {x.shape}")
+    out_dtype = x.dtype
+    x = x if self.dtype is None else x.astype(self.dtype)
     for seq in (self.conv1, self.conv2, self.conv3, self.conv4, self.conv5, self.conv6):
       x = sequential(seq, x)
     mask = sequential(self.conv_mask, x)
     x = sequential(self.conv8, sequential(self.conv7, x * mask))
     x = jnp.transpose(x, (0, 3, 1, 2)).reshape(x.shape[0], -1)  # torch's (C, H, W) order
     logit = self.fc[1](self.fc[0](x))
-    return {"mask": mask, "logit": logit, "prob": self.fc[2](logit)}
+    out = {"mask": mask, "logit": logit, "prob": self.fc[2](logit)}
+    return jax.tree.map(lambda a: a.astype(out_dtype), out)
 
 
 @register("attentive_gan_generator")

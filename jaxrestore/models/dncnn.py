@@ -16,6 +16,13 @@ Presets (see the bottom of the file):
   wrote ``nn.BatchNorm2d(C, C)``, which sets eps = C = 64; pass
   ``legacy_bn_eps=True`` to reproduce that (needed to port its checkpoints), the
   default is torch's eps = 1e-5.
+
+Every model takes ``dtype``, the compute dtype (``config.precision``; the torch twins
+have no such argument, ``torch.autocast`` does it there): convolutions run in it,
+parameters and BN statistics stay float32 (BN normalises in float32), the residual
+is added to the float32 input, and the output has the input's dtype. The default,
+None, casts nothing: float32 for float32 inputs and parameters (float64 in the
+float64 parity tests).
 """
 import math
 
@@ -29,13 +36,14 @@ from jaxrestore.models.registry import register
 _SQRT2 = math.sqrt(2)
 
 
-def _conv_stack(channels_in, features, channels_out, dilations, use_bias, rngs):
+def _conv_stack(channels_in, features, channels_out, dilations, use_bias, rngs, dtype):
   """Convs with He-normal init on all but the last, which keeps torch's default."""
   depth = len(dilations)
   widths = [channels_in] + [features] * (depth - 1) + [channels_out]
   return nnx.List([
       conv2d(widths[i], widths[i + 1], 3, dilation=dilations[i], use_bias=use_bias,
-             kernel_init=he_normal if i < depth - 1 else torch_default_kernel, rngs=rngs)
+             kernel_init=he_normal if i < depth - 1 else torch_default_kernel, rngs=rngs,
+             dtype=dtype)
       for i in range(depth)
   ])
 
@@ -54,7 +62,8 @@ class DnCNN(nnx.Module):
   def __init__(self, depth: int = 17, features: int = 64, in_channels: int = 1,
                out_channels: int | None = None, use_bn: bool = True, use_bias: bool = True,
                residual: str = "subtract", bn_eps: float = 1e-5, bn_momentum: float = 0.1,
-               bn_weight_init: float = 1.0, layout: str = "kair", *, rngs: nnx.Rngs):
+               bn_weight_init: float = 1.0, layout: str = "kair", *, rngs: nnx.Rngs,
+               dtype=None):
     out_channels = in_channels if out_channels is None else out_channels
     if depth < 2:
       raise ValueError(f"depth must be >= 2 convolutions, got {depth}")
@@ -68,7 +77,8 @@ class DnCNN(nnx.Module):
     self.residual = residual
     self.layout = layout
     self.use_bn = use_bn
-    self.conv = _conv_stack(in_channels, features, out_channels, [1] * depth, use_bias, rngs)
+    self.conv = _conv_stack(in_channels, features, out_channels, [1] * depth, use_bias, rngs,
+                            dtype)
     self.bn = _bn_stack(depth - 2 if use_bn else 0, features, bn_eps, bn_momentum,
                         bn_weight_init)
 
@@ -80,7 +90,7 @@ class DnCNN(nnx.Module):
       if self.use_bn:
         h = self.bn[i](h)
       h = jax.nn.relu(h)
-    n = self.conv[-1](h)
+    n = self.conv[-1](h).astype(x.dtype)
     if self.residual == "add":
       return x + n
     if self.residual == "subtract":
@@ -111,12 +121,12 @@ class UDnCNN(nnx.Module):
 
   def __init__(self, depth: int = 8, features: int = 64, channels: int = 3,
                use_bias: bool = True, bn_eps: float = 1e-5, bn_momentum: float = 0.1,
-               bn_weight_init: float = 10.0, *, rngs: nnx.Rngs):
+               bn_weight_init: float = 10.0, *, rngs: nnx.Rngs, dtype=None):
     _check_u_depth(depth)
     self.channels = channels
     self.D = depth - 2
     self.num_pools = self.D // 2 - 1
-    self.conv = _conv_stack(channels, features, channels, [1] * depth, use_bias, rngs)
+    self.conv = _conv_stack(channels, features, channels, [1] * depth, use_bias, rngs, dtype)
     self.bn = _bn_stack(self.D, features, bn_eps, bn_momentum, bn_weight_init)
 
   def __call__(self, x):
@@ -138,7 +148,7 @@ class UDnCNN(nnx.Module):
       j = i - (D // 2 + 1) + 1
       h = jax.nn.relu(self.bn[i](self.conv[i + 1]((h + skips[-j]) / _SQRT2)))
       h = max_unpool2x2(h, indices[-j], shapes[-j])
-    return self.conv[D + 1](h) + x
+    return self.conv[D + 1](h).astype(x.dtype) + x
 
 
 def dud_dilations(depth: int) -> list[int]:
@@ -161,10 +171,11 @@ class DUDnCNN(nnx.Module):
 
   def __init__(self, depth: int = 8, features: int = 64, channels: int = 3,
                use_bias: bool = True, bn_eps: float = 1e-5, bn_momentum: float = 0.1,
-               bn_weight_init: float = 10.0, *, rngs: nnx.Rngs):
+               bn_weight_init: float = 10.0, *, rngs: nnx.Rngs, dtype=None):
     self.channels = channels
     self.D = depth - 2
-    self.conv = _conv_stack(channels, features, channels, dud_dilations(depth), use_bias, rngs)
+    self.conv = _conv_stack(channels, features, channels, dud_dilations(depth), use_bias, rngs,
+                            dtype)
     self.bn = _bn_stack(self.D, features, bn_eps, bn_momentum, bn_weight_init)
 
   def __call__(self, x):
@@ -180,7 +191,7 @@ class DUDnCNN(nnx.Module):
     for i in range(D // 2 + 1, D):
       j = i - (D // 2 + 1) + 1
       h = jax.nn.relu(self.bn[i](self.conv[i + 1]((h + skips[-j]) / _SQRT2)))
-    return self.conv[D + 1](h) + x
+    return self.conv[D + 1](h).astype(x.dtype) + x
 
 
 # --- Factory / presets --------------------------------------------------------------------

@@ -21,6 +21,12 @@ convolutions (custom VJPs) instead of being left to autodiff. Values and gradien
 equal the direct forms (tests/test_layers.py); the timings are in
 docs/performance.md.
 
+Precision: every layer keeps float32 parameters (``param_dtype``) and takes a compute
+``dtype`` (None: that of its inputs and parameters, float32). ``conv2d`` and
+``ConvTranspose2d`` cast their input and weights to it, as ``torch.autocast`` casts a
+convolution's; ``BatchNorm2d`` normalises and keeps its statistics in float32 whatever
+its input, and returns its input's dtype (torch's mixed-type CPU batch norm).
+
 That path only pays on XLA's CPU backend: GPU and TPU compilers run input-dilated
 and window-reversed convolutions natively (cuDNN, the MXU) and pick their own
 algorithms for XLA's gradients. So ``on_cpu`` chooses it per lowering platform
@@ -62,8 +68,10 @@ def torch_default_bias(fan_in: int):
 
 def conv2d(in_features: int, out_features: int, kernel_size: int = 3, *, stride: int = 1,
            padding: int | None = None, dilation: int = 1, use_bias: bool = True,
-           kernel_init=torch_default_kernel, rngs: nnx.Rngs) -> nnx.Conv:
-  """``nn.Conv2d(in, out, k, stride, padding, dilation, bias)``; padding defaults to 'same'."""
+           kernel_init=torch_default_kernel, rngs: nnx.Rngs, dtype=None,
+           param_dtype=jnp.float32) -> nnx.Conv:
+  """``nn.Conv2d(in, out, k, stride, padding, dilation, bias)``; padding defaults to 'same'.
+  ``dtype``: the compute dtype (input and weights are cast to it)."""
   if padding is None:
     padding = dilation * (kernel_size // 2)
   return nnx.Conv(
@@ -71,7 +79,8 @@ def conv2d(in_features: int, out_features: int, kernel_size: int = 3, *, stride:
       padding=((padding, padding), (padding, padding)), kernel_dilation=dilation,
       use_bias=use_bias, kernel_init=kernel_init,
       bias_init=torch_default_bias(in_features * kernel_size * kernel_size),
-      conv_general_dilated=conv_general_dilated, rngs=rngs)
+      conv_general_dilated=conv_general_dilated, dtype=dtype, param_dtype=param_dtype,
+      rngs=rngs)
 
 
 def _shift_rows(a, lo: tuple[int, int], length: tuple[int, int]):
@@ -233,6 +242,8 @@ class BatchNorm2d(nnx.Module):
     self.num_batches_tracked = nnx.BatchStat(jnp.zeros((), jnp.int32))
 
   def __call__(self, x):
+    out_dtype = x.dtype
+    x = x.astype(jnp.promote_types(x.dtype, jnp.float32))  # bfloat16 -> float32, float64 stays
     if self.use_running_average:
       mean, var = self.mean[...], self.var[...]
     else:
@@ -248,7 +259,7 @@ class BatchNorm2d(nnx.Module):
       self.var[...] = (1 - m) * self.var[...] + m * jax.lax.stop_gradient(var) * (n / (n - 1))
       self.num_batches_tracked[...] = self.num_batches_tracked[...] + 1
     inv = jax.lax.rsqrt(var + self.eps)
-    return (x - mean) * (inv * self.scale[...]) + self.bias[...]
+    return ((x - mean) * (inv * self.scale[...]) + self.bias[...]).astype(out_dtype)
 
 
 def sequential(modules, x):
@@ -317,19 +328,22 @@ class ConvTranspose2d(nnx.Module):
 
   ``kernel`` is (kh, kw, in, out): torch's (in, out, kh, kw) weight transposed,
   not flipped. Without dilation it runs on CPU as ``conv_transpose`` (sub-pixel);
-  with it, or on another backend, as the conv it is the adjoint of: the kernel flipped, padding ``dilation *
-  (k - 1) - padding`` on each side plus ``output_padding`` at the bottom/right (the
-  input dilated by ``stride``); in float64 on CPU always that form, as
-  ``conv_as_matmul``. Init is torch's, whose fan_in is ``out * kh * kw`` (torch reads it from ``weight.shape[1]``).
+  with it, or on another backend, as the conv it is the adjoint of: the kernel
+  flipped, padding ``dilation * (k - 1) - padding`` on each side plus
+  ``output_padding`` at the bottom/right (the input dilated by ``stride``); in float64
+  on CPU always that form, as ``conv_as_matmul``. Init is torch's, whose fan_in is
+  ``out * kh * kw`` (torch reads it from ``weight.shape[1]``). ``dtype``: the compute
+  dtype (input, kernel and bias are cast to it; None: no cast).
   """
 
   def __init__(self, in_features: int, out_features: int, kernel_size: int, *, stride: int = 1,
                padding: int = 0, output_padding: int = 0, dilation: int = 1,
-               use_bias: bool = True, rngs: nnx.Rngs):
+               use_bias: bool = True, rngs: nnx.Rngs, dtype=None):
     if output_padding >= max(stride, dilation):
       raise ValueError("output_padding must be smaller than stride or dilation (as torch)")
     self.stride, self.padding, self.dilation = stride, padding, dilation
     self.output_padding = output_padding
+    self.dtype = dtype
     fan_in = out_features * kernel_size * kernel_size
     shape = (kernel_size, kernel_size, in_features, out_features)
     self.kernel = nnx.Param(torch_default_bias(fan_in)(rngs.params(), shape))
@@ -346,6 +360,10 @@ class ConvTranspose2d(nnx.Module):
 
   def __call__(self, x):
     kernel = self.kernel[...]
+    bias = None if self.bias is None else self.bias[...]
+    if self.dtype is not None:
+      x, kernel = x.astype(self.dtype), kernel.astype(self.dtype)
+      bias = None if bias is None else bias.astype(self.dtype)
     k = kernel.shape[0]
     if x.dtype == jnp.float64:
       y = on_cpu(functools.partial(self._dilated, matmul=True), self._dilated, x, kernel)
@@ -357,7 +375,7 @@ class ConvTranspose2d(nnx.Module):
       y = on_cpu(sub_pixel, self._dilated, x, kernel)
     else:
       y = self._dilated(x, kernel)
-    return y if self.bias is None else y + self.bias[...]
+    return y if bias is None else y + bias
 
 
 class PReLU(nnx.Module):

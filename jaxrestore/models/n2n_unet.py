@@ -7,7 +7,9 @@ concatenation (upsampled first, then the skip) + two convs (96 channels; 64 and
 32 at the top), a linear 3x3 output conv; LeakyReLU(0.1) after every other conv.
 Init as NVlabs: N(0, gain^2 / fan_in) weights (gain sqrt(2), 1 for the output),
 zero biases. ``input_offset=0.5`` shifts [0, 1] images to NVlabs' [-0.5, 0.5]
-and back. H and W must be multiples of 32 (``size_multiple``).
+and back. H and W must be multiples of 32 (``size_multiple``). ``dtype``: the compute
+dtype of the convolutions (None: no cast, float32; parameters stay float32; the
+offset is added back to the output cast to the input's dtype).
 """
 import math
 
@@ -19,9 +21,9 @@ from jaxrestore.models.layers import conv2d, max_pool2x2_with_indices, upsample_
 from jaxrestore.models.registry import register
 
 
-def _conv(cin, cout, rngs, gain=math.sqrt(2)):
+def _conv(cin, cout, rngs, dtype, gain=math.sqrt(2)):
   conv = conv2d(cin, cout, 3, kernel_init=nnx.initializers.variance_scaling(
-      gain ** 2, "fan_in", "normal"), rngs=rngs)
+      gain ** 2, "fan_in", "normal"), rngs=rngs, dtype=dtype)
   conv.bias[...] = jnp.zeros_like(conv.bias[...])
   return conv
 
@@ -32,28 +34,28 @@ class N2NUNet(nnx.Module):
 
   def __init__(self, in_channels: int = 3, out_channels: int = 3, enc_features: int = 48,
                dec_features: int = 96, negative_slope: float = 0.1, input_offset: float = 0.5,
-               *, rngs: nnx.Rngs):
+               *, rngs: nnx.Rngs, dtype=None):
     e, d = enc_features, dec_features
     self.in_channels = in_channels
     self.negative_slope, self.input_offset = negative_slope, input_offset
-    self.enc_conv0 = _conv(in_channels, e, rngs)
-    self.enc_conv1 = _conv(e, e, rngs)
-    self.enc_conv2 = _conv(e, e, rngs)
-    self.enc_conv3 = _conv(e, e, rngs)
-    self.enc_conv4 = _conv(e, e, rngs)
-    self.enc_conv5 = _conv(e, e, rngs)
-    self.enc_conv6 = _conv(e, e, rngs)
-    self.dec_conv5 = _conv(2 * e, d, rngs)
-    self.dec_conv5b = _conv(d, d, rngs)
-    self.dec_conv4 = _conv(d + e, d, rngs)
-    self.dec_conv4b = _conv(d, d, rngs)
-    self.dec_conv3 = _conv(d + e, d, rngs)
-    self.dec_conv3b = _conv(d, d, rngs)
-    self.dec_conv2 = _conv(d + e, d, rngs)
-    self.dec_conv2b = _conv(d, d, rngs)
-    self.dec_conv1a = _conv(d + in_channels, 64, rngs)
-    self.dec_conv1b = _conv(64, 32, rngs)
-    self.dec_conv1 = _conv(32, out_channels, rngs, gain=1.0)
+    self.enc_conv0 = _conv(in_channels, e, rngs, dtype)
+    self.enc_conv1 = _conv(e, e, rngs, dtype)
+    self.enc_conv2 = _conv(e, e, rngs, dtype)
+    self.enc_conv3 = _conv(e, e, rngs, dtype)
+    self.enc_conv4 = _conv(e, e, rngs, dtype)
+    self.enc_conv5 = _conv(e, e, rngs, dtype)
+    self.enc_conv6 = _conv(e, e, rngs, dtype)
+    self.dec_conv5 = _conv(2 * e, d, rngs, dtype)
+    self.dec_conv5b = _conv(d, d, rngs, dtype)
+    self.dec_conv4 = _conv(d + e, d, rngs, dtype)
+    self.dec_conv4b = _conv(d, d, rngs, dtype)
+    self.dec_conv3 = _conv(d + e, d, rngs, dtype)
+    self.dec_conv3b = _conv(d, d, rngs, dtype)
+    self.dec_conv2 = _conv(d + e, d, rngs, dtype)
+    self.dec_conv2b = _conv(d, d, rngs, dtype)
+    self.dec_conv1a = _conv(d + in_channels, 64, rngs, dtype)
+    self.dec_conv1b = _conv(64, 32, rngs, dtype)
+    self.dec_conv1 = _conv(32, out_channels, rngs, dtype, gain=1.0)
 
   def _act(self, conv, x):
     return jax.nn.leaky_relu(conv(x), self.negative_slope)
@@ -79,7 +81,7 @@ class N2NUNet(nnx.Module):
                  (self.dec_conv1a, self.dec_conv1b)):
       n = jnp.concatenate([upsample_nearest(n), skips.pop()], axis=-1)
       n = self._act(b, self._act(a, n))
-    return self.dec_conv1(n) + self.input_offset
+    return self.dec_conv1(n).astype(x.dtype) + self.input_offset
 
 
 @register("n2n_unet")

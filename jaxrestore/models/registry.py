@@ -2,10 +2,20 @@
 
 A registered name may carry preset keyword arguments; the caller's kwargs
 override them. ``torch_ref.models`` has the same names and kwargs.
+
+``precision`` (``config.precision``) is the compute precision: 'float32' builds the
+model as it always was; 'bfloat16' passes ``dtype=jnp.bfloat16``, which a model
+takes as its compute dtype (parameters, BN statistics and outputs stay float32).
+The precision is not one of the model's kwargs: it is not saved with a model, so a
+checkpoint loads under either.
 """
 from typing import Any, Callable, Protocol, runtime_checkable
 
+import jax.numpy as jnp
+
 from jaxrestore import errors
+
+PRECISIONS = {"float32": None, "bfloat16": jnp.bfloat16}  # precision -> the models' dtype
 
 
 @runtime_checkable
@@ -36,14 +46,32 @@ def register(name: str, **preset):
   return deco
 
 
-def create(name: str, **kwargs):
-  """Builds the model registered as ``name``."""
+def compute_dtype(precision: str):
+  """The models' ``dtype`` for ``config.precision`` (None for float32: nothing is cast)."""
+  try:
+    return PRECISIONS[precision]
+  except KeyError:
+    raise errors.ConfigError(f"config.precision must be one of {sorted(PRECISIONS)}, "
+                             f"got {precision!r}") from None
+
+
+def create(name: str, precision: str = "float32", **kwargs):
+  """Builds the model registered as ``name``, computing in ``precision``."""
   try:
     ctor = _REGISTRY[name]
   except KeyError:
     raise errors.ConfigError(
         f"unknown model {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
-  return ctor(**kwargs)
+  dtype = compute_dtype(precision)
+  if dtype is None:
+    return ctor(**kwargs)
+  try:
+    return ctor(dtype=dtype, **kwargs)
+  except TypeError as e:
+    if "dtype" not in str(e):
+      raise
+    raise errors.ConfigError(f"model {name!r} has no compute dtype yet: config.precision="
+                             f"{precision!r} is not available for it (use 'float32')") from None
 
 
 def names() -> list[str]:

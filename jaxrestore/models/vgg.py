@@ -18,6 +18,8 @@ as it is). ``features_at(x, layers)`` returns the activations after the given
 GAN's perceptual loss (the authors' wrapper normalises nothing: it passes its
 input straight to torchvision's features).
 Init is torch's default (the model is meant to carry pretrained weights).
+``dtype``: the compute dtype of the convolutions (None: no cast); the normalisation
+runs on the input's dtype and the returned activations are cast back to it.
 """
 import functools
 
@@ -36,13 +38,13 @@ CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 
 class VGG16(nnx.Module):
   """``features`` of torchvision's VGG-16 on ImageNet-normalised RGB input."""
 
-  def __init__(self, *, rngs: nnx.Rngs):
+  def __init__(self, *, rngs: nnx.Rngs, dtype=None):
     layers, cin = [], 3
     for v in CFG:
       if v == "M":
         layers.append(functools.partial(max_pool, window=2))  # nn.MaxPool2d(2, 2)
       else:
-        layers += [conv2d(cin, v, 3, padding=1, rngs=rngs), jax.nn.relu]
+        layers += [conv2d(cin, v, 3, padding=1, rngs=rngs, dtype=dtype), jax.nn.relu]
         cin = v
     self.features = nnx.List(layers)
 
@@ -55,6 +57,7 @@ class VGG16(nnx.Module):
     if not layers or min(layers) < 0 or max(layers) >= len(self.features):
       raise ValueError(f"layers must be non-empty indices in [0, {len(self.features) - 1}], "
                        f"got {layers}")
+    x_dtype = x.dtype
     if normalize:
       x = (x - IMAGENET_MEAN) / IMAGENET_STD
     out = {}
@@ -62,7 +65,7 @@ class VGG16(nnx.Module):
       x = self.features[i](x)
       if i in layers:
         out[i] = x
-    return [out[i] for i in layers]
+    return [out[i].astype(x_dtype) for i in layers]
 
   def __call__(self, x):
     """The whole ``features`` stack (after the last pooling: 512 channels, 1/32 size)."""

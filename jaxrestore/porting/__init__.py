@@ -45,29 +45,31 @@ def load_torch(model: nnx.Module, path_or_state, key: str | None = None,
   return torch_to_nnx(_state(path_or_state, key, rename), model)
 
 
-def _create(path, model_name, model_kwargs, seed):
+def _create(path, model_name, model_kwargs, seed, precision="float32"):
   if not model_name:
     raise CheckpointError(f"{path}: a torch checkpoint needs the model name (config.model)")
-  return models.create(model_name, rngs=nnx.Rngs(seed), **(model_kwargs or {}))
+  return models.create(model_name, rngs=nnx.Rngs(seed), precision=precision,
+                       **(model_kwargs or {}))
 
 
 def load_checkpoint(path, model_name: str | None = None, model_kwargs: dict | None = None,
                     key: str | None = None, seed: int = 0,
-                    rename: RenameRules = ()) -> nnx.Module:
+                    rename: RenameRules = (), precision: str = "float32") -> nnx.Module:
   """Any checkpoint the project reads: a model directory, a training workdir (its best
   checkpoint), or a torch file, which needs ``model_name`` (and kwargs). A published
   file's known extras are dropped first where the model registers an adapter
-  (torchvision VGG16's ``classifier.*``); porting is strict after that.
+  (torchvision VGG16's ``classifier.*``); porting is strict after that. ``precision``:
+  the model's compute precision (the weights are float32 for any).
   """
   own = checkpoints.is_model_dir(path) or checkpoints.is_workdir(path)
   if own and (key or rename):
     raise CheckpointError(f"{path} is a jaxrestore checkpoint: the checkpoint key and rename "
                           "rules apply to torch files only")
   if checkpoints.is_model_dir(path):
-    return checkpoints.load_model(path, seed=seed)[0]
+    return checkpoints.load_model(path, seed=seed, precision=precision)[0]
   if checkpoints.is_workdir(path):
-    return tasks.load_trained_model(path, seed=seed)[0]
-  model = _create(path, model_name, model_kwargs, seed)
+    return tasks.load_trained_model(path, seed=seed, precision=precision)[0]
+  model = _create(path, model_name, model_kwargs, seed, precision)
   state = read_state_dict(path, key=key, rename=rename)
   try:
     return torch_to_nnx(adapt_file_state(model, state), model)

@@ -30,12 +30,14 @@ def get(name: str) -> Task:
     raise errors.ConfigError(f"unknown task {name!r}; known: {sorted(TASKS)}") from None
 
 
-def load_trained_model(workdir: str | os.PathLike, which: str = "best",
-                       seed: int = 0) -> tuple[nnx.Module, str, dict, int]:
+def load_trained_model(workdir: str | os.PathLike, which: str = "best", seed: int = 0,
+                       precision: str = "float32") -> tuple[nnx.Module, str, dict, int]:
   """The trained model of a training workdir (the generator of a GAN run), from its best
-  (by eval PSNR) or latest checkpoint: (model, registry name, kwargs, step)."""
+  (by eval PSNR) or latest checkpoint, computing in ``precision``: (model, registry
+  name, kwargs, step)."""
   task = get(checkpoints.workdir_config(workdir)["task"])
-  return checkpoints.load_from_workdir(workdir, which, seed, state_path=task.model_state_path)
+  return checkpoints.load_from_workdir(workdir, which, seed, state_path=task.model_state_path,
+                                       precision=precision)
 
 
 __all__ = ["EvalOptions", "Task", "TASKS", "get", "load_trained_model", "denoise", "derain",

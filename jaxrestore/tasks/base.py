@@ -56,8 +56,10 @@ class Task:
 
 
 def create_model(config: ml_collections.ConfigDict) -> models.RestorationModel:
-  """``config.model`` with ``config.model_kwargs``, initialised from ``config.seed``."""
-  return models.create(config.model, rngs=nnx.Rngs(config.seed), **config.model_kwargs.to_dict())
+  """``config.model`` with ``config.model_kwargs``, initialised from ``config.seed``, computing
+  in ``config.precision``."""
+  return models.create(config.model, rngs=nnx.Rngs(config.seed), precision=config.precision,
+                       **config.model_kwargs.to_dict())
 
 
 def record_name(record: dict) -> str:

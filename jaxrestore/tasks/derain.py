@@ -22,18 +22,18 @@ from jaxrestore.data import datasets, images
 from jaxrestore.tasks import base
 
 
-def perceptual_net(path: str, seed: int = 0) -> nnx.Module:
+def perceptual_net(path: str, seed: int = 0, precision: str = "float32") -> nnx.Module:
   """VGG16 for the perceptual loss: a jaxrestore model dir (``scripts/port.py`` converts
   torchvision's ``vgg16-*.pth``), or random weights when ``path`` is empty."""
   if path:
-    model, name, _ = checkpoints.load_model(path)
+    model, name, _ = checkpoints.load_model(path, precision=precision)
     if name != "vgg16":
       raise checkpoints.CheckpointFormatError(
           f"{path}: holds a {name!r}, the perceptual loss needs 'vgg16'")
     return model
   warnings.warn("config.gan.vgg is empty: the perceptual loss uses a randomly initialised "
                 "VGG16 (set it to a ported torchvision VGG16 for the paper's loss)")
-  return models.create("vgg16", rngs=nnx.Rngs(seed))
+  return models.create("vgg16", rngs=nnx.Rngs(seed), precision=precision)
 
 
 def gan_loss_fns(gan_cfg, vgg: nnx.Module) -> tuple[gan.DLossFn, gan.GLossFn]:
@@ -63,11 +63,13 @@ def make_setup(config) -> steps.Setup:
   g_cfg = config.gan
   generator = base.create_model(config)
   d_kwargs = {"input_size": config.data.crop, **g_cfg.discriminator_kwargs.to_dict()}
-  discriminator = models.create(g_cfg.discriminator, rngs=nnx.Rngs(config.seed + 1), **d_kwargs)
+  discriminator = models.create(g_cfg.discriminator, rngs=nnx.Rngs(config.seed + 1),
+                                precision=config.precision, **d_kwargs)
   g_tx, d_tx = optim.make_optimizer(config.optimizer), optim.make_optimizer(g_cfg.d_optimizer)
   g_graphdef, g_eval_graphdef, d_graphdef, state = gan.create_gan_state(
       generator, discriminator, g_tx, d_tx, config.seed)
-  d_loss_fn, g_loss_fn = gan_loss_fns(g_cfg, perceptual_net(g_cfg.vgg, config.seed + 2))
+  d_loss_fn, g_loss_fn = gan_loss_fns(g_cfg, perceptual_net(g_cfg.vgg, config.seed + 2,
+                                                            config.precision))
   return steps.Setup(state,
                      gan.make_gan_train_step(g_graphdef, d_graphdef, g_tx, d_tx, d_loss_fn,
                                              g_loss_fn),
