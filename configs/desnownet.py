@@ -31,6 +31,13 @@ steps each at batch 5). The lr is no longer raised to 3e-4: the heads now read
 non-negative pyramid features (BN + ReLU), so Adam's first, sign-like steps move
 every zeroed head weight the same way and at 3e-4 the output left the identity
 at once (training PSNR ~18 dB against the input's ~25 within 10 steps).
+Measured after issue #17's changes, NOT yet a result: on a 2-core CPU shared with
+other jobs the 30-minute cap stopped the run at step ~120 of 340; its best
+checkpoint (step 50) on held-out Kodak24, input -> output PSNR, whole images
+S 31.66 -> 19.28, M 25.11 -> 18.48, L 19.19 -> 17.47 dB (SSIM 0.60 / 0.52 / 0.46);
+crops protocol S 32.02 -> 19.63, M 25.16 -> 18.88, L 19.49 -> 17.69 dB. Training
+PSNR fell from 23.9 (steps 1-10) to ~17-18 as the mask term (3x, the largest)
+pulled z up while the aberration head a, not zero-initialised, is still random.
 
 smoke: the same narrow model (without identity_init) on snow synthesised from
 the embedded images, no other data needed:
