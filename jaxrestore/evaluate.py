@@ -27,6 +27,7 @@ class ImageResult:
   psnr_noisy: float
   psnr: float
   ssim: float
+  _: dataclasses.KW_ONLY  # what a task adds is named, never placed by position
   protocol: str = ""  # how psnr / ssim were measured, where a task has several (desnow)
   metrics: dict[str, float] = dataclasses.field(default_factory=dict)  # a task's others
 

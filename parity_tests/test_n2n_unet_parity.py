@@ -53,6 +53,7 @@ def test_gradients_float64(kwargs, n, h, w):
     check_gradients(*_pair64(kwargs, n, h, w))
 
 
+@pytest.mark.slow
 @parametrize_cases
 def test_three_adam_steps_float64(kwargs, n, h, w):
   with jax.enable_x64(True):

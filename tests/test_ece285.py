@@ -103,7 +103,7 @@ def test_random_crop_evaluation_with_fresh_noise():
 
 
 def test_csv_has_the_other_metrics(tmp_path):
-  r = evaluate.ImageResult("x.png", 4, 4, 20.0, 30.0, 0.9, {"psnr_ece285": 31.5})
+  r = evaluate.ImageResult("x.png", 4, 4, 20.0, 30.0, 0.9, metrics={"psnr_ece285": 31.5})
   evaluate.write_csv(tmp_path / "m.csv", [r])
   head, row = (tmp_path / "m.csv").read_text().splitlines()
   assert head.endswith(",psnr_ece285") and row.endswith(",31.5")
