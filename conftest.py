@@ -47,7 +47,8 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(items):
-  """Tests marked slow first (stable otherwise): pytest-xdist hands tests out in this
-  order, so the long ones start at once on every worker instead of ending the run on
-  one of them while the others wait."""
+  """Tests marked slow first (stable otherwise), so that the long ones start early.
+  With ``--dist worksteal`` (the README's command) an idle worker takes half of a busy
+  one's queue, so they spread over the workers; ``--dist load`` hands out consecutive
+  blocks and would give all of them to one worker."""
   items.sort(key=lambda item: item.get_closest_marker("slow") is None)
