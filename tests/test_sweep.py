@@ -190,3 +190,38 @@ def test_a_killed_sweep_resumes_at_its_stage_and_group(finished, tmp_path):
   for got, want in zip(resumed, expected):
     assert [(r["setting"], r["status"], r["psnr_float"]) for r in got] == [
         (r["setting"], r["status"], r["psnr_float"]) for r in want]
+
+
+_HP = [dict(lr=0.05, momentum=0.9, weight_decay=0.0, seed=0),
+       dict(lr=0.02, momentum=0.0, weight_decay=1e-2, seed=1),
+       dict(lr=0.1, momentum=0.5, weight_decay=1e-3, seed=0),
+       dict(lr=0.01, momentum=0.9, weight_decay=0.0, seed=2)]
+
+
+@pytest.mark.parametrize("lanes", ["vmap", "map"])
+@pytest.mark.parametrize("nesterov,dampening", [(False, 0.1), (True, 0.0)])
+def test_group_step_equals_separate_steps(lanes, nesterov, dampening):
+  """Every step's loss and the final parameters of each lane equal its own run."""
+  net = explicit.course_net_b(channels=(4, 8))
+  rng = np.random.RandomState(0)
+  pool = rng.randint(0, 256, (12, 2, 16, 16, 3)).astype(np.uint8)
+  idx = rng.randint(0, 12, (6, len(_HP), 2))
+  params, opt = sweep.init_stacked(net, [h["seed"] for h in _HP])
+  hp = {k: jnp.asarray([h[k] for h in _HP], jnp.float32) for k in sweep.HYPER}
+  group = sweep.make_group_step(net, dampening, nesterov, lanes)
+  losses = []
+  for s in range(6):
+    params, opt, loss = group(params, opt, hp, jnp.asarray(pool), jnp.asarray(idx[s]))
+    losses.append(np.asarray(loss))
+  step = jax.jit(sweep.make_step(net, dampening, nesterov))
+  for i, h in enumerate(_HP):
+    p = net.init(jax.random.PRNGKey(h["seed"]))
+    o = explicit.sgd_init(p)
+    one = {k: jnp.float32(h[k]) for k in sweep.HYPER}
+    for s in range(6):
+      x, t = sweep.gather_pairs(jnp.asarray(pool), jnp.asarray(idx[s, i]))
+      p, o, loss = step(p, o, one, x, t)
+      np.testing.assert_allclose(losses[s][i], loss, rtol=1e-5, atol=1e-7)
+    for a, b in zip(jax.tree.leaves(p), jax.tree.leaves(jax.tree.map(lambda v: v[i], params))):
+      np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+  assert np.ptp(losses[-1]) > 1e-4  # the lanes really differ
