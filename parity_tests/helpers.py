@@ -129,7 +129,7 @@ def check_gradients(net, model, x, target):
   def loss_fn(model, xj):
     return jnp.mean(jnp.square(model(xj) - nchw_to_nhwc(target)))
 
-  loss_j, (g_model, g_x) = nnx.value_and_grad(loss_fn, argnums=(0, 1))(
+  loss_j, (g_model, g_x) = nnx.jit(nnx.value_and_grad(loss_fn, argnums=(0, 1)))(
       model, jnp.asarray(nchw_to_nhwc(x)))
   assert g_x.dtype == x.dtype
   np.testing.assert_allclose(float(loss_j), loss_t, rtol=RTOL, atol=ATOL)
@@ -146,11 +146,12 @@ def check_adam_steps(net, model, x, target, steps=3, lr=1e-3):
   xj, tj = jnp.asarray(nchw_to_nhwc(x)), jnp.asarray(nchw_to_nhwc(target))
   net.train()
   model.train()
+  grad_fn = nnx.jit(nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj))))  # one compile
   for _ in range(steps):
     opt_t.zero_grad()
     torch.mean((net(torch.from_numpy(x)) - torch.from_numpy(target)) ** 2).backward()
     opt_t.step()
-    opt_j.update(model, nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj)))(model))
+    opt_j.update(model, grad_fn(model))
   assert_state_equal_to_torch(model, net, f"after {steps} Adam steps:")
   net.eval()
   model.eval()
