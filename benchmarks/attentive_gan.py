@@ -7,9 +7,12 @@ and the twin generator under ``no_grad``. The torch generator and discriminator
 load the setup's initial weights; the perceptual loss's VGG16 is random but the
 same on both sides (saved as a model directory for ``config.gan.vgg``). The
 CPU recipe's shapes (``configs/attentive_gan.py:cpu``: crops of 64, batch 4, 4
-recurrent steps), the recipe's losses and Adam for G and D, float32.
+recurrent steps), the recipe's losses and Adam for G and D; once per
+``config.precisions`` (bfloat16: the setup with ``config.precision='bfloat16'``
+against the torch step and generator under ``torch.autocast``).
 """
 import copy
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from flax import nnx
 import torch_ref.models as tm
 from jaxrestore import checkpoints, models, porting, steps, tasks
 from benchmarks.core import rows_for_case, section
-from benchmarks.denoisers import torch_adam
+from benchmarks.denoisers import PRECISION_TAGS, torch_adam
 from recipes import load_config
 from torch_ref import gan as torch_gan
 
@@ -36,9 +39,11 @@ def _torch_twin(name: str, kwargs: dict, state: steps.TrainState) -> torch.nn.Mo
   return net
 
 
-def case_runners(crop: int, batch: int, iterations: int, seed: int = 0):
+def case_runners(crop: int, batch: int, iterations: int, seed: int = 0,
+                 precision: str = "float32"):
   """({impl: GAN step runner}, {impl: generator inference runner}) of one shape."""
   config = load_config("attentive_gan.py")
+  config.precision = precision
   config.model_kwargs.iterations = iterations
   config.data.crop, config.data.batch_size, config.seed = crop, batch, seed
   vgg = models.create("vgg16", rngs=nnx.Rngs(seed))
@@ -68,12 +73,17 @@ def case_runners(crop: int, batch: int, iterations: int, seed: int = 0):
     box[0], metrics = setup.train_step(box[0], batch_j)
     jax.block_until_ready((box[0], metrics))
 
+  autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16,  # noqa: E731
+                                    enabled=precision == "bfloat16")
+
   def torch_train():
-    torch_gan.train_step(g, d, t_vgg, g_opt, d_opt, rain_t, clean_t, gan_weight=g_cfg.gan_weight,
-                         map_weight=g_cfg.map_weight, theta=g_cfg.theta, gan_loss=g_cfg.gan_loss)
+    with autocast():
+      torch_gan.train_step(g, d, t_vgg, g_opt, d_opt, rain_t, clean_t,
+                           gan_weight=g_cfg.gan_weight, map_weight=g_cfg.map_weight,
+                           theta=g_cfg.theta, gan_loss=g_cfg.gan_loss)
 
   def torch_infer():
-    with torch.no_grad():
+    with torch.no_grad(), autocast():
       g_eval(rain_t)
 
   train = {"jax jit": jax_train, "torch eager": torch_train}
@@ -82,13 +92,16 @@ def case_runners(crop: int, batch: int, iterations: int, seed: int = 0):
   return train, infer
 
 
-@section("attentive_gan")
-def attentive_gan_section(*, quick: bool, warmup: int, repeats: int):
+@section("attentive_gan", precisions=True)
+def attentive_gan_section(*, quick: bool, warmup: int, repeats: int,
+                          precisions: tuple[str, ...] = ("float32",)):
   crop, batch, iterations = (32, 1, 1) if quick else (64, 4, 4)
-  train, infer = case_runners(crop, batch, iterations)
-  case = f"attgan it{iterations} b{batch} {crop}x{crop}"
   baselines = {"jax jit": ("torch eager",)}
-  return (rows_for_case("attentive_gan", f"{case} gan step", batch, train, baselines,
-                        warmup=warmup, repeats=repeats)
-          + rows_for_case("attentive_gan", f"{case} g infer", batch, infer, baselines,
-                          warmup=warmup, repeats=repeats))
+  rows = []
+  for precision in precisions:
+    train, infer = case_runners(crop, batch, iterations, precision=precision)
+    case = f"attgan it{iterations} b{batch} {crop}x{crop}{PRECISION_TAGS[precision]}"
+    for kind, fns in (("gan step", train), ("g infer", infer)):
+      rows += rows_for_case("attentive_gan", f"{case} {kind}", batch, fns, baselines,
+                            warmup=warmup, repeats=repeats, precision=precision)
+  return rows

@@ -483,6 +483,9 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
     raise errors.ConfigError("sweeps use the explicit framework's SGD: set optimizer.name='sgd'")
   if not s.stages:
     raise errors.ConfigError("sweep.stages is empty: give (training pairs, epochs, keep)")
+  if config.precision != "float32":
+    raise errors.ConfigError("sweeps train explicit-backward nets, which compute in float32: "
+                             f"config.precision must be 'float32', got {config.precision!r}")
   if config.model not in explicit.NETS:
     raise errors.ConfigError(f"sweeps train explicit-backward nets: model must be one of "
                              f"{sorted(explicit.NETS)}, got {config.model!r}")

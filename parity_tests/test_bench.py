@@ -33,6 +33,10 @@ def test_bench_quick_writes_valid_json(tmp_path):
   assert "jax explicit" in proc.stdout  # the table is printed
   desnow = [r for r in rows if r["section"] == "desnownet"]
   assert {r["impl"] for r in desnow} == {"jax jit", "torch eager"}
+  for name in ("desnownet", "attentive_gan"):  # float32 and bf16 rows (autocast on torch's side)
+    assert {r["precision"] for r in rows if r["section"] == name} == {"float32", "bfloat16"}
+    assert all((" bf16 " in r["case"]) == (r["precision"] == "bfloat16")
+               for r in rows if r["section"] == name)
 
   # denoisers: every case has all three implementations, torch compile possibly skipped,
   # once in float32 and once in bf16 (jax bf16 vs torch autocast)
@@ -53,8 +57,10 @@ def test_bench_quick_writes_valid_json(tmp_path):
                          if r["precision"] == "float32")
   assert all("mfu" not in r for r in dncnn17 if r["precision"] == "bfloat16")  # no bf16 peak
 
-  gan = {(r["case"].split(" ", 4)[4], r["impl"]) for r in rows if r["section"] == "attentive_gan"}
-  assert gan == {(k, i) for k in ("gan step", "g infer") for i in ("jax jit", "torch eager")}
+  gan = {(r["case"].replace(" bf16", "").split(" ", 4)[4], r["precision"], r["impl"])
+         for r in rows if r["section"] == "attentive_gan"}
+  assert gan == {(k, p, i) for k in ("gan step", "g infer") for p in ("float32", "bfloat16")
+                 for i in ("jax jit", "torch eager")}
 
 
 def test_failing_optional_impl_is_skipped_not_fatal():

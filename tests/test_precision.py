@@ -10,8 +10,7 @@ from flax import nnx
 from jaxrestore import checkpoints, errors, models, train
 from jaxrestore.models import registry
 
-# (registry name, kwargs, input shape, how to call it); small shapes, every family this
-# issue covers (DesnowNet and the course nets follow)
+# (registry name, kwargs, input shape, how to call it); small shapes, every family
 CASES = {
     "dncnn": ("dncnn", dict(depth=4, features=8), (2, 12, 12, 1), None),
     "ece285_udncnn": ("ece285_udncnn", dict(features=8), (2, 12, 12, 3), None),
@@ -20,6 +19,10 @@ CASES = {
     "generator": ("attentive_gan_generator", dict(iterations=1), (1, 8, 8, 3), None),
     "discriminator": ("attentive_gan_discriminator", dict(input_size=12), (2, 12, 12, 3), None),
     "vgg16": ("vgg16", {}, (1, 8, 8, 3), lambda m, x: m.features_at(x, (1, 6))),
+    "course_net_a": ("course_net_a", {}, (2, 8, 8, 3), None),
+    "course_net_b": ("course_net_b", dict(down_kernel=4), (2, 8, 8, 3), None),
+    "desnownet": ("desnownet", dict(width_factor=32, pyramid_channels=4, gamma=1,
+                                    blocks=(1, 1, 1)), (1, 8, 8, 3), None),
 }
 
 
@@ -63,7 +66,7 @@ def test_bfloat16_computes_in_bf16_and_keeps_float32_parameters_and_outputs(case
 def test_precision_is_checked_and_refused_by_a_model_without_a_dtype(monkeypatch):
   with pytest.raises(errors.ConfigError, match="config.precision must be one of"):
     models.create("dncnn", rngs=nnx.Rngs(0), precision="float16")
-  class NoDtype:  # a model without a compute dtype (DesnowNet, the course nets for now)
+  class NoDtype:  # a model without a compute dtype (every registered model has one)
     def __init__(self, *, rngs):
       del rngs
 

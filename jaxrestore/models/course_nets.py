@@ -32,6 +32,10 @@ names no init, so it keeps torch's default. Xavier's bound sqrt(6 / (fan_in +
 fan_out)) is symmetric in the two fans, so torch's swapped fans for a
 ``ConvTranspose2d`` weight (in, out, kh, kw) give the same bound as the layer's
 own direction: every form uses sqrt(6 / ((in + out) * kh * kw)).
+
+Both take ``dtype``, the compute dtype (``config.precision``; None, the default, casts
+nothing): every convolution runs in it with float32 parameters and the output is cast
+to the input's dtype. The explicit-backward forms (and so sweeps) compute in float32.
 """
 import math
 
@@ -138,9 +142,9 @@ class Upsampling(nnx.Module):
   """Nearest x``scale`` upsampling then a conv (torch: ``Sequential(Upsample, Conv2d)``, keys ``1.*``)."""
 
   def __init__(self, in_features: int, out_features: int, kernel_size: int, scale: int = 2,
-               *, rngs: nnx.Rngs):
+               *, rngs: nnx.Rngs, dtype=None):
     self.scale = scale
-    self.conv = conv2d(in_features, out_features, kernel_size, rngs=rngs)
+    self.conv = conv2d(in_features, out_features, kernel_size, rngs=rngs, dtype=dtype)
 
   def __call__(self, x):
     return self.conv(upsample_nearest(x, self.scale))
@@ -159,10 +163,10 @@ class CourseNetA(nnx.Sequential):
 
   def __init__(self, in_channels: int = 3, channels: tuple[int, int] = (32, 64),
                kernel_size: int = 2, stride: int = 1, padding: int = 1, dilation: int = 1,
-               init: str = "torch", *, rngs: nnx.Rngs):
+               init: str = "torch", *, rngs: nnx.Rngs, dtype=None):
     _check_init(init)
     c1, c2 = channels
-    g = dict(stride=stride, padding=padding, dilation=dilation, rngs=rngs)
+    g = dict(stride=stride, padding=padding, dilation=dilation, rngs=rngs, dtype=dtype)
     self.in_channels = in_channels
     self.geometry = dict(kernel_size=kernel_size, stride=stride, padding=padding,
                          dilation=dilation)
@@ -176,7 +180,7 @@ class CourseNetA(nnx.Sequential):
   def __call__(self, x):
     _check(x, self.in_channels, self.size_multiple)
     check_shapes("course_net_a", x.shape[1:3], **self.geometry)
-    return super().__call__(x)
+    return super().__call__(x).astype(x.dtype)
 
 
 class CourseNetB(nnx.Sequential):
@@ -185,24 +189,24 @@ class CourseNetB(nnx.Sequential):
 
   def __init__(self, in_channels: int = 3, channels: tuple[int, int] = (32, 64),
                down_kernel: int = 2, up_kernel: int = 5, init: str = "xavier", *,
-               rngs: nnx.Rngs):
+               rngs: nnx.Rngs, dtype=None):
     _check_init(init)
     c1, c2 = channels
-    pad = (down_kernel - 1) // 2
+    down = dict(stride=2, padding=(down_kernel - 1) // 2, rngs=rngs, dtype=dtype)
     self.in_channels = in_channels
     self.geometry = dict(down_kernel=down_kernel, up_kernel=up_kernel)
     super().__init__(
-        conv2d(in_channels, c1, down_kernel, stride=2, padding=pad, rngs=rngs), jax.nn.relu,
-        conv2d(c1, c2, down_kernel, stride=2, padding=pad, rngs=rngs), jax.nn.relu,
-        Upsampling(c2, c1, up_kernel, rngs=rngs), jax.nn.relu,
-        Upsampling(c1, in_channels, up_kernel, rngs=rngs), jax.nn.sigmoid)
+        conv2d(in_channels, c1, down_kernel, **down), jax.nn.relu,
+        conv2d(c1, c2, down_kernel, **down), jax.nn.relu,
+        Upsampling(c2, c1, up_kernel, rngs=rngs, dtype=dtype), jax.nn.relu,
+        Upsampling(c1, in_channels, up_kernel, rngs=rngs, dtype=dtype), jax.nn.sigmoid)
     if init == "xavier":
       _xavier(self.layers, rngs)
 
   def __call__(self, x):
     _check(x, self.in_channels, self.size_multiple)
     check_shapes("course_net_b", x.shape[1:3], **self.geometry)
-    return super().__call__(x)
+    return super().__call__(x).astype(x.dtype)
 
 
 @register("course_net_a")

@@ -41,6 +41,13 @@ Blocks, then the model, then the factory:
   (near ``z = 1`` the division amplifies ``x - a z`` without bound).
 * Init: Xavier-normal conv weights, zero biases, BN weight 1 / bias 0, PReLU 0.25
   (``identity_init`` zeroes the two heads' output convolutions; see DesnowNet).
+* ``dtype``: the compute dtype (``config.precision``; None, the default, casts
+  nothing). Convolutions, pooling and the PReLUs run in it with float32 parameters
+  (BN normalises in float32, average pooling sums in float32), as under torch's
+  CPU autocast. The rest follows type promotion as autocast's does: ``z``, ``a`` and
+  ``r`` stay in the compute dtype (so ``1 - z`` and ``a z`` are rounded to it), ``x
+  - a z`` and the division promote to the input's float32, as do ``y' || z || a``
+  and ``y' + r``. Every output is cast to the input's dtype.
 """
 import jax
 import jax.numpy as jnp
@@ -52,17 +59,19 @@ from jaxrestore.models.registry import register
 xavier_normal = nnx.initializers.variance_scaling(1.0, "fan_avg", "normal")
 
 
-def conv(cin, cout, kernel, *, dilation=1, use_bias=True, zero=False, rngs):
+def conv(cin, cout, kernel, *, dilation=1, use_bias=True, zero=False, rngs, dtype=None):
   """'same' conv with torch-style symmetric padding; ``kernel`` int or (kh, kw).
 
   ``zero``: zero weights instead of Xavier-normal (the heads of ``identity_init``).
+  ``dtype``: the compute dtype (float32 parameters).
   """
   kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
   ph, pw = dilation * (kh - 1) // 2, dilation * (kw - 1) // 2
   init = nnx.initializers.zeros_init() if zero else xavier_normal
   return nnx.Conv(cin, cout, (kh, kw), padding=((ph, ph), (pw, pw)), kernel_dilation=dilation,
                   use_bias=use_bias, kernel_init=init,
-                  bias_init=nnx.initializers.zeros_init(), rngs=rngs)
+                  bias_init=nnx.initializers.zeros_init(), rngs=rngs, dtype=dtype,
+                  param_dtype=jnp.float32)
 
 
 def _conv_radius(c: nnx.Conv) -> tuple[int, int]:
@@ -100,8 +109,9 @@ class ConvUnit(nnx.Module):
   """
 
   def __init__(self, cin, cout, kernel, *, use_bn: bool, dilation: int = 1, eps: float = 1e-3,
-               rngs):
-    self.conv = conv(cin, cout, kernel, dilation=dilation, use_bias=not use_bn, rngs=rngs)
+               rngs, dtype=None):
+    self.conv = conv(cin, cout, kernel, dilation=dilation, use_bias=not use_bn, rngs=rngs,
+                     dtype=dtype)
     self.bn = BatchNorm2d(cout, eps=eps, momentum=0.1) if use_bn else None
 
   def radius(self):
@@ -133,18 +143,20 @@ class AvgPool3(nnx.Module):
 
 
 class _Factory:
-  """Builds units with one model's settings: widths divided by ``factor``, pool mode, BN."""
+  """Builds units with one model's settings: widths divided by ``factor``, pool mode, BN,
+  compute dtype."""
 
-  def __init__(self, factor, pool, use_bn, rngs):
+  def __init__(self, factor, pool, use_bn, rngs, dtype):
     if pool not in ("conv", "pool"):
       raise ValueError(f"pool must be 'conv' or 'pool', got {pool!r}")
     self.factor, self.pool_mode, self.use_bn, self.rngs = factor, pool, use_bn, rngs
+    self.dtype = dtype
 
   def w(self, channels):
     return max(1, channels // self.factor)
 
   def unit(self, cin, cout, kernel):
-    return ConvUnit(cin, cout, kernel, use_bn=self.use_bn, rngs=self.rngs)
+    return ConvUnit(cin, cout, kernel, use_bn=self.use_bn, rngs=self.rngs, dtype=self.dtype)
 
   def pool(self, channels, kind):
     if self.pool_mode == "conv":
@@ -330,9 +342,10 @@ class DilationPyramid(nnx.Module):
   """``gamma + 1`` branches on the same features, concatenated: 3x3 conv of dilation
   2**i + BN (eps 1e-5, torch's default) + ReLU, DeepLab-v3's ASPP convolution."""
 
-  def __init__(self, cin, channels, gamma, *, use_bn: bool, rngs):
+  def __init__(self, cin, channels, gamma, *, use_bn: bool, rngs, dtype=None):
     self.branches = nnx.List([ConvUnit(cin, channels, 3, use_bn=use_bn, dilation=2 ** i,
-                                       eps=1e-5, rngs=rngs) for i in range(gamma + 1)])
+                                       eps=1e-5, rngs=rngs, dtype=dtype)
+                              for i in range(gamma + 1)])
     self.out_channels = channels * (gamma + 1)
 
   def radius(self):
@@ -346,7 +359,7 @@ class Descriptor(nnx.Module):
   def __init__(self, in_channels, f: _Factory, pyramid_channels, gamma, blocks):
     self.backbone = InceptionV4Same(in_channels, f, blocks)
     self.pyramid = DilationPyramid(self.backbone.out_channels, pyramid_channels, gamma,
-                                   use_bn=f.use_bn, rngs=f.rngs)
+                                   use_bn=f.use_bn, rngs=f.rngs, dtype=f.dtype)
     self.out_channels = self.pyramid.out_channels
 
   def radius(self):
@@ -362,13 +375,14 @@ class PyramidConvs(nnx.Module):
   ``zero_out`` zero-initialises the four convolutions that produce the output.
   """
 
-  def __init__(self, cin, cout, *, zero_out=False, rngs):
-    self.conv1 = conv(cin, cout, 1, zero=zero_out, rngs=rngs)
-    self.conv3 = conv(cin, cout, 3, zero=zero_out, rngs=rngs)
-    self.conv5 = nnx.List([conv(cin, cin, (1, 5), rngs=rngs),
-                           conv(cin, cout, (5, 1), zero=zero_out, rngs=rngs)])
-    self.conv7 = nnx.List([conv(cin, cin, (1, 7), rngs=rngs),
-                           conv(cin, cout, (7, 1), zero=zero_out, rngs=rngs)])
+  def __init__(self, cin, cout, *, zero_out=False, rngs, dtype=None):
+    c = dict(rngs=rngs, dtype=dtype)
+    self.conv1 = conv(cin, cout, 1, zero=zero_out, **c)
+    self.conv3 = conv(cin, cout, 3, zero=zero_out, **c)
+    self.conv5 = nnx.List([conv(cin, cin, (1, 5), **c),
+                           conv(cin, cout, (5, 1), zero=zero_out, **c)])
+    self.conv7 = nnx.List([conv(cin, cin, (1, 7), **c),
+                           conv(cin, cout, (7, 1), zero=zero_out, **c)])
 
   def radius(self):
     return _parallel(radius(self.conv1), radius(self.conv3), radius(self.conv5),
@@ -379,8 +393,8 @@ class PyramidConvs(nnx.Module):
 
 
 class PyramidMaxout(nnx.Module):
-  def __init__(self, cin, cout, *, zero_out=False, rngs):
-    self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs)
+  def __init__(self, cin, cout, *, zero_out=False, rngs, dtype=None):
+    self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs, dtype=dtype)
     self.prelu = PReLU(cout)
 
   def radius(self):
@@ -395,8 +409,8 @@ class PyramidMaxout(nnx.Module):
 
 
 class PyramidSumout(nnx.Module):
-  def __init__(self, cin, cout, *, zero_out=False, rngs):
-    self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs)
+  def __init__(self, cin, cout, *, zero_out=False, rngs, dtype=None):
+    self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs, dtype=dtype)
 
   def radius(self):
     return radius(self.convs)
@@ -430,18 +444,19 @@ class DesnowNet(nnx.Module):
 
   def __init__(self, in_channels: int = 3, width_factor: int = 4, pyramid_channels: int = 192,
                gamma: int = 4, blocks: tuple[int, int, int] = (4, 7, 3), pool: str = "conv",
-               use_bn: bool = True, identity_init: bool = False, *, rngs: nnx.Rngs):
+               use_bn: bool = True, identity_init: bool = False, *, rngs: nnx.Rngs,
+               dtype=None):
     if in_channels != 3:
       raise ValueError("DesnowNet's formation model needs RGB input (in_channels=3)")
-    f = _Factory(width_factor, pool, use_bn, rngs)
+    f = _Factory(width_factor, pool, use_bn, rngs, dtype)
     self.in_channels = in_channels
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))
     c = self.descriptor_t.out_channels
-    self.mask_maxout = PyramidMaxout(c, 1, zero_out=identity_init, rngs=rngs)
-    self.aberration_maxout = PyramidMaxout(c, 3, rngs=rngs)
+    self.mask_maxout = PyramidMaxout(c, 1, zero_out=identity_init, rngs=rngs, dtype=dtype)
+    self.aberration_maxout = PyramidMaxout(c, 3, rngs=rngs, dtype=dtype)
     self.descriptor_r = Descriptor(7, f, pyramid_channels, gamma, tuple(blocks))
     self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3,
-                                         zero_out=identity_init, rngs=rngs)
+                                         zero_out=identity_init, rngs=rngs, dtype=dtype)
 
   def receptive_field_radius(self) -> int:
     """How far (pixels) an output pixel sees, computed from the layers: D_t, the wider of
@@ -461,7 +476,8 @@ class DesnowNet(nnx.Module):
     y_prime = jnp.clip(recover(x, z, a), 0.0, 1.0)
     r = self.residual_sumout(self.descriptor_r(jnp.concatenate([y_prime, z, a], -1)))
     y_hat = y_prime + r
-    return {"y_hat": y_hat, "y_prime": y_prime, "z": z, "z_raw": z_raw, "a": a, "r": r}
+    out = {"y_hat": y_hat, "y_prime": y_prime, "z": z, "z_raw": z_raw, "a": a, "r": r}
+    return {k: v.astype(x.dtype) for k, v in out.items()}
 
 
 @register("desnownet")

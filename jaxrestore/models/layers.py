@@ -291,11 +291,13 @@ def avg_pool(x, window: int, stride: int | None = None, padding: int = 0,
              count_include_pad: bool = True):
   """``nn.AvgPool2d(window, stride, padding, count_include_pad=...)`` for NHWC (floor mode)."""
   stride = stride or window
+  out_dtype = x.dtype
+  x = x.astype(jnp.promote_types(x.dtype, jnp.float32))  # sums in float32, as torch's bf16 kernel
   window_sum = lambda v: jax.lax.reduce_window(  # noqa: E731
       v, 0.0, jax.lax.add, (1, window, window, 1), (1, stride, stride, 1), _pool_padding(padding))
   if count_include_pad or not padding:
-    return window_sum(x) / (window * window)
-  return window_sum(x) / window_sum(jnp.ones_like(x[..., :1]))
+    return (window_sum(x) / (window * window)).astype(out_dtype)
+  return (window_sum(x) / window_sum(jnp.ones_like(x[..., :1]))).astype(out_dtype)
 
 
 def max_pool2x2_with_indices(x):
@@ -385,4 +387,4 @@ class PReLU(nnx.Module):
     self.weight = nnx.Param(jnp.full((num_parameters,), init, jnp.float32))
 
   def __call__(self, x):
-    return jnp.where(x >= 0, x, self.weight[...] * x)
+    return jnp.where(x >= 0, x, self.weight[...].astype(x.dtype) * x)  # autocast: prelu in bf16
