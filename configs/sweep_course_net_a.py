@@ -12,10 +12,9 @@ shapes; (2,1,1,1) 24.89 ± 0.08 (their best); (2,2,1,1) incompatible shapes; (3,
 
 What differs: the data as configs/sweep_course_net_b.py (random 32x32 crops of
 ../shared/data/color with two Gaussian draws, 50000 pairs; validation on held-out
-images at sigma 25). The rows set model_kwargs.dilation: a course_net_a without a
-dilation argument makes every row an "invalid setting" naming it. ``:quick`` trains 3
-repeats for 1 epoch on 2000 pairs. Measured (2026-12-04, 2 shared cores) with
---config.sweep.axes set to the rows without dilation: 5 minutes; all rows 11.3-11.5 dB
+images at sigma 25). ``:quick`` trains 3 repeats for 1 epoch on 2000 pairs. Measured
+(2026-12-04, 2 shared cores, before course_net_a took ``dilation``, so with
+--config.sweep.axes set to the rows without it): 5 minutes; all rows 11.3-11.5 dB
 (200 steps at lr 1e-4 barely move the net; the source ran 40000), (2,2,1)
 "incompatible shapes" as in the source.
 """

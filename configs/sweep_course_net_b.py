@@ -16,16 +16,17 @@ crops of ../shared/data/color (CBSD68 + Kodak24; else the embedded scikit-image
 images) with two independent Gaussian draws (sigma ~ U[0, 50] per crop, rounded to
 uint8), validated on 8 held-out images x 4 crops at sigma 25 against the clean crops.
 Nesterov with momentum 0 is plain SGD (torch refuses it; the source counted it).
-Down-sampling kernel 4 needs the padding of issue #18's course_net_b fix; without it
-those 288 settings are "incompatible shapes" rows. Init is the net's default (the
-source's Xavier once course_net_b has it; torch's before). ``:quick`` is the same grid on 2000 pairs, one epoch per stage
-(the top 4, then the best), to see the whole pipeline run in minutes.
+Down-sampling kernel 4 trains: course_net_b pads its strided convolutions by
+(down_kernel - 1) // 2 (the source's "subsequent proper padding"). Init is the net's
+default, the source's Xavier. ``:quick`` is the same grid on 2000 pairs, one epoch per
+stage (the top 4, then the best), to see the whole pipeline run in minutes.
 The training recipe (net, data, noise) is configs/course_net_b_n2n.py's.
 Measured (2026-12-04, shared 2-core machine, load ~20): a reduced stage 1 of 48
 settings (widths (16, 32), up kernel 5, batch {4, 16}, all optimiser values, down {2, 4})
 on 1000 pairs for 2 epochs took 403 s; best 21.78 dB (momentum 0.9, lr 0.05, batch 4;
 noisy input 20.57 dB); Nesterov with momentum 0 equals plain SGD to the digit; the 24
-down-kernel-4 settings are "incompatible shapes". The full schedule is estimated at
+down-kernel-4 settings were "incompatible shapes" (run before the padding fix landed).
+The full schedule is estimated at
 ~15 h on this machine under that load (docs/performance.md, Sweeps).
 """
 import importlib.util
