@@ -53,7 +53,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from jaxrestore.models.layers import BatchNorm2d, PReLU, avg_pool, max_pool, sequential
+from jaxrestore.models.layers import BatchNorm2d, Conv, PReLU, avg_pool, max_pool, sequential
 from jaxrestore.models.registry import register
 
 xavier_normal = nnx.initializers.variance_scaling(1.0, "fan_avg", "normal")
@@ -68,10 +68,9 @@ def conv(cin, cout, kernel, *, dilation=1, use_bias=True, zero=False, rngs, dtyp
   kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
   ph, pw = dilation * (kh - 1) // 2, dilation * (kw - 1) // 2
   init = nnx.initializers.zeros_init() if zero else xavier_normal
-  return nnx.Conv(cin, cout, (kh, kw), padding=((ph, ph), (pw, pw)), kernel_dilation=dilation,
-                  use_bias=use_bias, kernel_init=init,
-                  bias_init=nnx.initializers.zeros_init(), rngs=rngs, dtype=dtype,
-                  param_dtype=jnp.float32)
+  return Conv(cin, cout, (kh, kw), padding=((ph, ph), (pw, pw)), kernel_dilation=dilation,
+              use_bias=use_bias, kernel_init=init, bias_init=nnx.initializers.zeros_init(),
+              rngs=rngs, dtype=dtype, param_dtype=jnp.float32)
 
 
 def _conv_radius(c: nnx.Conv) -> tuple[int, int]:

@@ -11,7 +11,7 @@ import numpy as np
 from flax import nnx
 
 from jaxrestore import errors
-from jaxrestore.models.layers import BatchNorm2d, PReLU
+from jaxrestore.models.layers import BatchNorm2d, Conv, PReLU
 
 
 class PortingError(errors.UserError, ValueError):
@@ -43,8 +43,8 @@ def _prelu_leaves(m: PReLU):
   yield "weight", "weight", _ident
 
 
-_LEAVES: dict[type, Callable] = {nnx.Conv: _conv_leaves, BatchNorm2d: _bn_leaves,
-                                 PReLU: _prelu_leaves}
+_LEAVES: dict[type, Callable] = {nnx.Conv: _conv_leaves, Conv: _conv_leaves,
+                                 BatchNorm2d: _bn_leaves, PReLU: _prelu_leaves}
 _MODELS: dict[type, Callable[[nnx.Module], Iterator[tuple[str, nnx.Module]]]] = {}
 
 
