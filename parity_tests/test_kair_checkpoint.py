@@ -1,7 +1,11 @@
 """KAIR's public DnCNN sigma=25 checkpoint, ported, on Set12 and BSD68 in both trees.
 
 Protocol of ../shared/README.md; known PyTorch means: Set12 30.43 dB, BSD68 29.23 dB.
+Each tree's PSNRs of one folder and precision are computed once per process and shared
+by the tests (Set12 in float32 serves both tests below).
 """
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +19,15 @@ from torch_ref import metrics as tmetrics
 CKPT = "data/checkpoints/kair_dncnn_25.pth"
 
 
-def _torch_psnrs(ckpt, folder, autocast: bool = False):
+@functools.cache
+def _jax_psnrs(ckpt, folder, precision: str = "float32") -> tuple[float, ...]:
+  model = porting.load_checkpoint(ckpt, "kair_dncnn17_merged", precision=precision)
+  results = evaluate.evaluate_denoiser(evaluate.make_model_apply(model), folder, 25.0, 1, seed=0)
+  return tuple(r.psnr for r in results)
+
+
+@functools.cache
+def _torch_psnrs(ckpt, folder, autocast: bool = False) -> tuple[float, ...]:
   net = tm.create("kair_dncnn17_merged")
   net.load_state_dict(torch.load(ckpt, weights_only=True), strict=True)
   net.eval()
@@ -27,35 +39,29 @@ def _torch_psnrs(ckpt, folder, autocast: bool = False):
       y = net(torch.from_numpy(noisy.transpose(2, 0, 1))[None])[0].float().numpy()
     y = y.transpose(1, 2, 0)
     out.append(float(tmetrics.psnr_uint8(tmetrics.to_uint8(y), clean_u8)))
-  return np.array(out)
+  return tuple(out)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("folder,expected", [("data/bsd/set12", 30.43), ("data/bsd/bsd68", 29.23)])
 def test_kair_dncnn25_psnr_both_trees(shared_path, folder, expected):
   ckpt, folder = shared_path(CKPT), shared_path(folder)
-  model = porting.load_checkpoint(ckpt, "kair_dncnn17_merged")
-  results = evaluate.evaluate_denoiser(evaluate.make_model_apply(model), folder, 25.0, 1, seed=0)
-  jax_psnr = np.array([r.psnr for r in results])
-  torch_psnr = _torch_psnrs(ckpt, folder)
+  jax_psnr, torch_psnr = np.array(_jax_psnrs(ckpt, folder)), np.array(_torch_psnrs(ckpt, folder))
   assert abs(jax_psnr.mean() - expected) <= 0.01, jax_psnr.mean()
   assert abs(torch_psnr.mean() - expected) <= 0.01, torch_psnr.mean()
   np.testing.assert_allclose(jax_psnr, torch_psnr, rtol=0, atol=1e-3)
 
 
-@pytest.mark.slow  # DnCNN-17 on Set12 four times: float32 and bf16 in both trees
+@pytest.mark.slow  # DnCNN-17 on Set12 in bf16 in both trees (and in float32, if not done yet)
 def test_kair_dncnn25_set12_bf16_against_float32_both_trees(shared_path):
   """bf16 (jaxrestore precision='bfloat16', torch autocast) loses at most 0.05 dB of
   Set12's mean PSNR against float32 in each tree."""
   ckpt, folder = shared_path(CKPT), shared_path("data/bsd/set12")
   mean_psnr = {}
   for precision in ("float32", "bfloat16"):
-    model = porting.load_checkpoint(ckpt, "kair_dncnn17_merged", precision=precision)
-    results = evaluate.evaluate_denoiser(evaluate.make_model_apply(model), folder, 25.0, 1,
-                                         seed=0)
-    mean_psnr["jax", precision] = np.mean([r.psnr for r in results])
-    mean_psnr["torch", precision] = _torch_psnrs(ckpt, folder,
-                                                 autocast=precision == "bfloat16").mean()
+    mean_psnr["jax", precision] = np.mean(_jax_psnrs(ckpt, folder, precision))
+    mean_psnr["torch", precision] = np.mean(_torch_psnrs(ckpt, folder,
+                                                         autocast=precision == "bfloat16"))
   print(mean_psnr)
   for tree in ("jax", "torch"):
     assert abs(mean_psnr[tree, "bfloat16"] - mean_psnr[tree, "float32"]) <= 0.05, mean_psnr
