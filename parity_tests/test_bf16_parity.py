@@ -85,9 +85,10 @@ def _pair(case):
 
 
 def test_one_convolution_rounds_as_autocast():
-  """bf16 input and weights, float32 accumulation on both sides; torch rounds conv + bias
-  once (|error| <= u |y|), XLA rounds the conv's sum c = y - b, then c + b (<= u |c| + u
-  |y|). So |jax - torch| <= u (2 |y| + |y - b|), plus the float32 summation order."""
+  """bf16 input and weights, float32 accumulation on both sides; both round conv + bias
+  once (|error| <= u |y|; ``layers.Conv`` adds the bias to the float32 sums). The bound
+  also allows rounding the sum c = y - b first, then c + b (<= u |c| + u |y|): |jax -
+  torch| <= u (2 |y| + |y - b|), plus the float32 summation order."""
   torch.manual_seed(0)
   conv = torch.nn.Conv2d(16, 32, 3, padding=1)
   ours = layers.conv2d(16, 32, 3, rngs=nnx.Rngs(0), dtype=jnp.bfloat16)
