@@ -12,7 +12,6 @@ recurrent steps), the recipe's losses and Adam for G and D; once per
 against the torch step and generator under ``torch.autocast``).
 """
 import copy
-import itertools
 import tempfile
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from flax import nnx
 import torch_ref.models as tm
 from jaxrestore import checkpoints, models, porting, steps, tasks
 from benchmarks.core import rows_for_case, section
-from benchmarks.denoisers import PRECISION_TAGS, torch_adam
+from benchmarks.denoisers import PRECISION_TAGS, autocast, torch_adam
 from recipes import load_config
 from torch_ref import gan as torch_gan
 
@@ -73,17 +72,14 @@ def case_runners(crop: int, batch: int, iterations: int, seed: int = 0,
     box[0], metrics = setup.train_step(box[0], batch_j)
     jax.block_until_ready((box[0], metrics))
 
-  autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16,  # noqa: E731
-                                    enabled=precision == "bfloat16")
-
   def torch_train():
-    with autocast():
+    with autocast(rain_t, precision):
       torch_gan.train_step(g, d, t_vgg, g_opt, d_opt, rain_t, clean_t,
                            gan_weight=g_cfg.gan_weight, map_weight=g_cfg.map_weight,
                            theta=g_cfg.theta, gan_loss=g_cfg.gan_loss)
 
   def torch_infer():
-    with torch.no_grad(), autocast():
+    with torch.no_grad(), autocast(rain_t, precision):
       g_eval(rain_t)
 
   train = {"jax jit": jax_train, "torch eager": torch_train}

@@ -67,7 +67,7 @@ def torch_adam(params, cfg: ml_collections.ConfigDict) -> torch.optim.Adam:
                           weight_decay=cfg.weight_decay)
 
 
-def _autocast(x: torch.Tensor, precision: str):
+def autocast(x: torch.Tensor, precision: str):
   """``torch.autocast`` on ``x``'s device for bfloat16; a no-op context for float32."""
   return torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
@@ -78,7 +78,7 @@ def _torch_train(net, opt_cfg, x, t, compiled: bool, precision: str = "float32")
 
   def run():
     opt.zero_grad()
-    with _autocast(x, precision):
+    with autocast(x, precision):
       loss = torch.nn.functional.mse_loss(forward(x).float(), t)
     loss.backward()
     opt.step()
@@ -90,7 +90,7 @@ def _torch_infer(net, x, compiled: bool, precision: str = "float32"):
   forward = torch.compile(net, dynamic=False) if compiled else net
 
   def run():
-    with torch.no_grad(), _autocast(x, precision):
+    with torch.no_grad(), autocast(x, precision):
       forward(x)
     _sync(x.device)
   return run

@@ -11,7 +11,7 @@ from flax import nnx
 import torch_ref.models as tm
 from jaxrestore import models, porting
 from benchmarks.core import rows_for_case, section
-from benchmarks.denoisers import PRECISION_TAGS
+from benchmarks.denoisers import PRECISION_TAGS, autocast
 
 
 def case_runners(kwargs: dict, size: int, batch: int = 1, seed: int = 0,
@@ -27,8 +27,7 @@ def case_runners(kwargs: dict, size: int, batch: int = 1, seed: int = 0,
   xj, xt = jnp.asarray(x.transpose(0, 2, 3, 1)), torch.from_numpy(x)
 
   def torch_run():
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16,
-                                         enabled=precision == "bfloat16"):
+    with torch.no_grad(), autocast(xt, precision):
       net(xt)
 
   return {"jax jit": lambda: apply(state, xj).block_until_ready(), "torch eager": torch_run}
