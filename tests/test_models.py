@@ -1,10 +1,13 @@
 """Model construction: registry, presets, initialisation, argument checks."""
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
 
 import jaxrestore.models as jm
 from jaxrestore import errors
+from jaxrestore.models import initializers
 from jaxrestore.models.dncnn import dud_dilations
 
 
@@ -62,6 +65,38 @@ def test_he_normal_init_is_not_truncated():
   assert 0.04 < np.mean(np.abs(w) > 2 * std) < 0.052
   last = np.asarray(m.conv[-1].kernel[...]).ravel()  # torch default: U(+-1/sqrt(fan_in))
   assert np.abs(last).max() <= 1 / np.sqrt(256 * 9)
+
+
+# kernels of every rank the models use, sizes inside one block and across blocks
+_SHAPES = [(3, 3, 3, 64), (1, 7, 24, 24), (5, 1, 9, 5), (4, 4, 32, 3), (3, 3, 64, 64), (1, 1, 4, 6),
+           (64, 200), (3, 3, 96, 200)]
+
+
+@pytest.mark.parametrize("scale,mode,distribution", [(1.0, "fan_avg", "normal"),
+                                                      (2.0, "fan_in", "normal"),
+                                                      (1 / 3, "fan_in", "uniform")])
+def test_initialisers_draw_the_numbers_of_jax_and_flax_bit_for_bit(scale, mode, distribution):
+  ours = initializers.variance_scaling(scale, mode, distribution)
+  theirs = nnx.initializers.variance_scaling(scale, mode, distribution)
+  for i, shape in enumerate(_SHAPES):
+    key = jax.random.PRNGKey(i)
+    np.testing.assert_array_equal(ours(key, shape, jnp.float32), theirs(key, shape, jnp.float32),
+                                  err_msg=str(shape))
+    a, b = initializers.uniform(key, shape[-1:], minval=-0.3, maxval=0.7), jax.random.uniform(
+        key, shape[-1:], minval=-0.3, maxval=0.7)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_initialisers_share_a_program_between_shapes_and_trace_under_jit():
+  """What makes building a model fast: shapes of one block size reuse one program."""
+  initializers.normal(jax.random.PRNGKey(0), (3, 3, 5, 7))  # the smallest block compiled
+  before = initializers._normal_block._cache_size()
+  for shape in [(3, 3, 6, 7), (1, 5, 8, 8), (7, 1, 9, 9), (100,)]:
+    initializers.normal(jax.random.PRNGKey(1), shape)
+  assert initializers._normal_block._cache_size() == before
+  key = jax.random.PRNGKey(2)
+  traced = jax.jit(lambda k: initializers.normal(k, (3, 3, 4, 5), scale=0.5))(key)
+  np.testing.assert_array_equal(traced, jax.random.normal(key, (3, 3, 4, 5)) * jnp.float32(0.5))
 
 
 @pytest.mark.parametrize("depth", [5, 7, 4])

@@ -4,6 +4,8 @@ import math
 import jax
 import jax.numpy as jnp
 
+from jaxrestore.models import initializers
+
 
 def _pair(v):
   return (v, v) if isinstance(v, int) else tuple(v)
@@ -67,7 +69,7 @@ class Module:
 
 def _uniform(key, shape, fan_in):
   bound = 1.0 / math.sqrt(fan_in)
-  return jax.random.uniform(key, shape, jnp.float32, -bound, bound)
+  return initializers.uniform(key, shape, jnp.float32, -bound, bound)
 
 
 INITS = ("torch", "xavier")
@@ -86,7 +88,7 @@ def _conv_init(key, weight_shape, out_channels, fan_in, bias, init):
   if init == "xavier":
     c1, c2, kh, kw_ = weight_shape
     bound = math.sqrt(6.0 / ((c1 + c2) * kh * kw_))
-    p = {"weight": jax.random.uniform(kw, weight_shape, jnp.float32, -bound, bound)}
+    p = {"weight": initializers.uniform(kw, weight_shape, jnp.float32, -bound, bound)}
     if bias:
       p["bias"] = jnp.zeros((out_channels,), jnp.float32)
     return p

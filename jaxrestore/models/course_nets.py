@@ -44,6 +44,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from jaxrestore import errors
+from jaxrestore.models import initializers
 from jaxrestore.models.layers import ConvTranspose2d, conv2d, upsample_nearest
 from jaxrestore.models.registry import register
 
@@ -128,7 +129,7 @@ def _xavier(layers, rngs: nnx.Rngs):
       continue
     shape = conv.kernel[...].shape
     b = xavier_bound(shape)
-    conv.kernel[...] = jax.random.uniform(rngs.params(), shape, jnp.float32, -b, b)
+    conv.kernel[...] = initializers.uniform(rngs.params(), shape, jnp.float32, -b, b)
     if conv.bias is not None:
       conv.bias[...] = jnp.zeros_like(conv.bias[...])
 

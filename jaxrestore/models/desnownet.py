@@ -53,10 +53,11 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from jaxrestore.models import initializers
 from jaxrestore.models.layers import BatchNorm2d, Conv, PReLU, avg_pool, max_pool, sequential
 from jaxrestore.models.registry import register
 
-xavier_normal = nnx.initializers.variance_scaling(1.0, "fan_avg", "normal")
+xavier_normal = initializers.variance_scaling(1.0, "fan_avg", "normal")
 
 
 def conv(cin, cout, kernel, *, dilation=1, use_bias=True, zero=False, rngs, dtype=None):

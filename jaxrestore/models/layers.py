@@ -49,19 +49,21 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from jaxrestore.models import initializers
+
 NHWC = ("NHWC", "HWIO", "NHWC")
 
 # kaiming_normal_(mode='fan_in', nonlinearity='relu'): N(0, 2 / fan_in), not truncated.
-he_normal = nnx.initializers.variance_scaling(2.0, "fan_in", "normal")
+he_normal = initializers.variance_scaling(2.0, "fan_in", "normal")
 # torch's default kaiming_uniform_(a=sqrt(5)): U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-torch_default_kernel = nnx.initializers.variance_scaling(1.0 / 3.0, "fan_in", "uniform")
+torch_default_kernel = initializers.variance_scaling(1.0 / 3.0, "fan_in", "uniform")
 
 
 def torch_default_bias(fan_in: int):
   bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
 
   def init(key, shape, dtype=jnp.float32):
-    return jax.random.uniform(key, shape, dtype, -bound, bound)
+    return initializers.uniform(key, shape, dtype, -bound, bound)
 
   return init
 

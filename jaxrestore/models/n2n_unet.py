@@ -17,12 +17,13 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from jaxrestore.models import initializers
 from jaxrestore.models.layers import conv2d, max_pool2x2_with_indices, upsample_nearest
 from jaxrestore.models.registry import register
 
 
 def _conv(cin, cout, rngs, dtype, gain=math.sqrt(2)):
-  conv = conv2d(cin, cout, 3, kernel_init=nnx.initializers.variance_scaling(
+  conv = conv2d(cin, cout, 3, kernel_init=initializers.variance_scaling(
       gain ** 2, "fan_in", "normal"), rngs=rngs, dtype=dtype)
   conv.bias[...] = jnp.zeros_like(conv.bias[...])
   return conv
