@@ -25,8 +25,8 @@ tested on Kodak24:
 
 Widths / 16, one block per Inception stage, stride-1 pooling, BN, a pyramid of
 12 channels per level (not the paper's 192: a CPU-sized model), started from the
-identity (``identity_init``: mask and residual heads zeroed, so step 0 returns its
-input), at the paper's lr 3e-5, for CPU_EPOCHS epochs of the 68 CBSD68 images (14
+identity (``identity_init``: mask and residual heads output 0, so step 0 returns its
+input, and the aberration head white, the colour of the snow it removes), at the paper's lr 3e-5, for CPU_EPOCHS epochs of the 68 CBSD68 images (14
 steps each at batch 5). The lr is no longer raised to 3e-4: the heads now read
 non-negative pyramid features (BN + ReLU), so Adam's first, sign-like steps move
 every zeroed head weight the same way and at 3e-4 the output left the identity

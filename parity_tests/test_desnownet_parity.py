@@ -8,7 +8,8 @@ branches and their batch statistics; the pyramid loss's value and gradient in
 both reductions (float32); a 3-channel mask file read as one channel by both
 twins' readers and refused unread by both losses; the total loss's gradients
 w.r.t. every parameter and three Adam steps with the recipe's coupled weight
-decay (float64, see README "Parity tolerances"). Small widths and odd sizes keep
+decay (float64, see README "Parity tolerances"); the gradients of ``identity_init``,
+whose heads start on ties, on saturated pixels. Small widths and odd sizes keep
 it fast.
 """
 import jax
@@ -174,6 +175,28 @@ def test_loss_and_gradients_float64(kwargs):
     for k in parts_t:
       np.testing.assert_allclose(float(parts_j[k]), parts_t[k].item(), rtol=RTOL, atol=ATOL)
     grads = grads_as_torch_names(model, g)
+    for k, p in net.named_parameters():
+      np.testing.assert_allclose(grads[k], p.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
+
+
+@pytest.mark.slow
+def test_identity_init_gradients_at_ties_float64():
+  """``identity_init`` starts every head output on a tie (maxout branches all equal,
+  PReLU and ``z``'s clamp at 0) and saturated pixels put ``y'``'s clamp on its bounds:
+  the gradients there must be torch's (PReLU's slope, 1 at a clamp's bound)."""
+  kwargs = dict(CASES[1], identity_init=True)
+  with jax.enable_x64(True):
+    net, model, x, clean, mask = _pair(kwargs, n=1, h=9, w=11)
+    x[:, :, :3], x[:, :, -3:] = 0.0, 1.0  # black and white rows, exact
+    net, model = net.double(), to_float64(model)
+    x, clean, mask = x.astype(np.float64), clean.astype(np.float64), mask.astype(np.float64)
+    net.train()
+    model.train()
+    _torch_loss(net, x, clean, mask)[0].backward()
+    g = nnx.jit(nnx.grad(lambda m, xj: _jax_loss_fn(clean, mask)(m, xj)[0]))(
+        model, jnp.asarray(nchw_to_nhwc(x)))
+    grads = grads_as_torch_names(model, g)
+    assert np.abs(net.mask_maxout.convs.conv1.weight.grad.numpy()).max() > 0
     for k, p in net.named_parameters():
       np.testing.assert_allclose(grads[k], p.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 

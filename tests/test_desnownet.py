@@ -30,10 +30,14 @@ def test_model_gradient_is_finite_when_the_mask_saturates():
   bias = model.mask_maxout.convs.conv1.bias
   bias[...] = bias[...] + 10.0  # z_raw >> 1 everywhere: z clipped to exactly 1
   x = jax.random.uniform(jax.random.PRNGKey(0), (1, 9, 11, 3))
-  out = model(x)
+
+  def loss(m):
+    out = m(x)
+    return jnp.sum(out["y_hat"]), out
+
+  (_, out), g = nnx.jit(nnx.value_and_grad(loss, has_aux=True))(model)  # one compilation
   assert float(out["z"].min()) == 1.0
   np.testing.assert_allclose(out["y_prime"], x)  # nothing to recover through an opaque mask
-  g = nnx.grad(lambda m: jnp.sum(m(x)["y_hat"]))(model)
   assert all(np.all(np.isfinite(v)) for v in jax.tree.leaves(g))
 
 
@@ -84,10 +88,15 @@ def test_identity_init_returns_the_input_and_still_learns():
   model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
                         pool="pool", identity_init=True)
   x = jax.random.uniform(jax.random.PRNGKey(1), (2, 12, 10, 3))
-  out = model(x)
+
+  def loss(m):
+    out = m(x)
+    return jnp.sum((out["y_hat"] - 0.5) ** 2), out
+
+  (_, out), g = nnx.jit(nnx.value_and_grad(loss, has_aux=True))(model)  # one compilation
   assert float(jnp.abs(out["z"]).max()) == 0.0 and float(jnp.abs(out["r"]).max()) == 0.0
+  np.testing.assert_array_equal(out["a"], jnp.ones_like(out["a"]))  # white, as snow
   np.testing.assert_array_equal(out["y_hat"], x)
   # the zeroed heads still receive a gradient, so training moves away from the identity
-  g = nnx.grad(lambda m: jnp.sum((m(x)["y_hat"] - 0.5) ** 2))(model)
   assert float(jnp.abs(g.residual_sumout.convs.conv3.kernel[...]).max()) > 0
   assert float(jnp.abs(g.mask_maxout.convs.conv1.kernel[...]).max()) > 0

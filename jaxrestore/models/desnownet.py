@@ -40,7 +40,10 @@ Blocks, then the model, then the factory:
   NaN, also at ``z = 1``) and is clipped to [0, 1] as the re-implementation does
   (near ``z = 1`` the division amplifies ``x - a z`` without bound).
 * Init: Xavier-normal conv weights, zero biases, BN weight 1 / bias 0, PReLU 0.25
-  (``identity_init`` zeroes the two heads' output convolutions; see DesnowNet).
+  (``identity_init`` starts the three heads as constants; see DesnowNet).
+* Ties take torch's gradients: PReLU's slope at 0, 1 at the bounds of a clamp
+  (``layers.clamp``), half to each of the maxout's equal branches. ``identity_init``
+  makes every head output a tie at step 0, and images hold exact 0s and 1s.
 * ``dtype``: the compute dtype (``config.precision``; None, the default, casts
   nothing). Convolutions, pooling and the PReLUs run in it with float32 parameters
   (BN normalises in float32, average pooling sums in float32), as under torch's
@@ -54,23 +57,26 @@ import jax.numpy as jnp
 from flax import nnx
 
 from jaxrestore.models import initializers
-from jaxrestore.models.layers import BatchNorm2d, Conv, PReLU, avg_pool, max_pool, sequential
+from jaxrestore.models.layers import (BatchNorm2d, Conv, PReLU, avg_pool, clamp, max_pool,
+                                      sequential)
 from jaxrestore.models.registry import register
 
 xavier_normal = initializers.variance_scaling(1.0, "fan_avg", "normal")
 
 
-def conv(cin, cout, kernel, *, dilation=1, use_bias=True, zero=False, rngs, dtype=None):
+def conv(cin, cout, kernel, *, dilation=1, use_bias=True, constant=None, rngs, dtype=None):
   """'same' conv with torch-style symmetric padding; ``kernel`` int or (kh, kw).
 
-  ``zero``: zero weights instead of Xavier-normal (the heads of ``identity_init``).
+  ``constant``: zero weights and this bias, so the conv outputs the constant (the heads
+  of ``identity_init``), instead of Xavier-normal weights and a zero bias.
   ``dtype``: the compute dtype (float32 parameters).
   """
   kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
   ph, pw = dilation * (kh - 1) // 2, dilation * (kw - 1) // 2
-  init = nnx.initializers.zeros_init() if zero else xavier_normal
+  init = xavier_normal if constant is None else nnx.initializers.zeros_init()
+  bias_init = nnx.initializers.constant(0.0 if constant is None else constant)
   return Conv(cin, cout, (kh, kw), padding=((ph, ph), (pw, pw)), kernel_dilation=dilation,
-              use_bias=use_bias, kernel_init=init, bias_init=nnx.initializers.zeros_init(),
+              use_bias=use_bias, kernel_init=init, bias_init=bias_init,
               rngs=rngs, dtype=dtype, param_dtype=jnp.float32)
 
 
@@ -372,17 +378,17 @@ class Descriptor(nnx.Module):
 class PyramidConvs(nnx.Module):
   """The beta = 4 parallel convolutions: 1x1, 3x3, 1x5 -> 5x1, 1x7 -> 7x1.
 
-  ``zero_out`` zero-initialises the four convolutions that produce the output.
+  ``constant_out``: the four convolutions that produce the output start as that
+  constant (zero weights, that bias); None: Xavier-normal, as the rest.
   """
 
-  def __init__(self, cin, cout, *, zero_out=False, rngs, dtype=None):
+  def __init__(self, cin, cout, *, constant_out=None, rngs, dtype=None):
     c = dict(rngs=rngs, dtype=dtype)
-    self.conv1 = conv(cin, cout, 1, zero=zero_out, **c)
-    self.conv3 = conv(cin, cout, 3, zero=zero_out, **c)
-    self.conv5 = nnx.List([conv(cin, cin, (1, 5), **c),
-                           conv(cin, cout, (5, 1), zero=zero_out, **c)])
-    self.conv7 = nnx.List([conv(cin, cin, (1, 7), **c),
-                           conv(cin, cout, (7, 1), zero=zero_out, **c)])
+    out = dict(constant=constant_out, **c)
+    self.conv1 = conv(cin, cout, 1, **out)
+    self.conv3 = conv(cin, cout, 3, **out)
+    self.conv5 = nnx.List([conv(cin, cin, (1, 5), **c), conv(cin, cout, (5, 1), **out)])
+    self.conv7 = nnx.List([conv(cin, cin, (1, 7), **c), conv(cin, cout, (7, 1), **out)])
 
   def radius(self):
     return _parallel(radius(self.conv1), radius(self.conv3), radius(self.conv5),
@@ -393,8 +399,8 @@ class PyramidConvs(nnx.Module):
 
 
 class PyramidMaxout(nnx.Module):
-  def __init__(self, cin, cout, *, zero_out=False, rngs, dtype=None):
-    self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs, dtype=dtype)
+  def __init__(self, cin, cout, *, constant_out=None, rngs, dtype=None):
+    self.convs = PyramidConvs(cin, cout, constant_out=constant_out, rngs=rngs, dtype=dtype)
     self.prelu = PReLU(cout)
 
   def radius(self):
@@ -409,8 +415,8 @@ class PyramidMaxout(nnx.Module):
 
 
 class PyramidSumout(nnx.Module):
-  def __init__(self, cin, cout, *, zero_out=False, rngs, dtype=None):
-    self.convs = PyramidConvs(cin, cout, zero_out=zero_out, rngs=rngs, dtype=dtype)
+  def __init__(self, cin, cout, *, constant_out=None, rngs, dtype=None):
+    self.convs = PyramidConvs(cin, cout, constant_out=constant_out, rngs=rngs, dtype=dtype)
 
   def radius(self):
     return radius(self.convs)
@@ -426,17 +432,22 @@ def recover(x, z, a):
   return jnp.where(inside, (x - a * z) / denom, x)
 
 
+IDENTITY_HEADS = {"z": 0.0, "a": 1.0, "r": 0.0}  # identity_init: each head's starting output
+
+
 class DesnowNet(nnx.Module):
   """Returns a dict: ``y_hat``, ``y_prime``, ``z`` (clipped), ``z_raw``, ``a``, ``r`` (NHWC).
 
   ``y_hat`` is not clipped; evaluation clips it to [0, 1].
 
-  ``identity_init=True`` (not the paper's; default off) zero-initialises the
-  output convolutions of the mask maxout and the residual sumout, so an untrained
-  net has ``z = 0``, ``r = 0`` and returns its input (``y_hat = y' = x``). With
-  Xavier everywhere the untrained residual is large (initial PSNR ~7 dB) and
-  short CPU runs spend their steps removing it; from the identity they start at
-  the input's PSNR and improve on it.
+  ``identity_init=True`` (not the paper's; default off) starts the three heads'
+  output convolutions as constants (zero weights, a bias; ``IDENTITY_HEADS``): an
+  untrained net has ``z = 0``, ``r = 0`` and returns its input (``y_hat = y' = x``),
+  and its aberration is white, ``a = 1``, the colour of snow in the formation
+  model, so that ``y'`` is right as soon as ``z`` is wherever the snow is white.
+  With Xavier everywhere the untrained residual is large (initial PSNR ~7 dB) and
+  short CPU runs spend their steps removing it; a random ``a`` turns every bit of
+  ``z`` the mask loss teaches into a wrong ``y'``.
   """
 
   size_multiple = 1
@@ -452,11 +463,13 @@ class DesnowNet(nnx.Module):
     self.in_channels = in_channels
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))
     c = self.descriptor_t.out_channels
-    self.mask_maxout = PyramidMaxout(c, 1, zero_out=identity_init, rngs=rngs, dtype=dtype)
-    self.aberration_maxout = PyramidMaxout(c, 3, rngs=rngs, dtype=dtype)
+    start = IDENTITY_HEADS if identity_init else dict.fromkeys(IDENTITY_HEADS)
+    self.mask_maxout = PyramidMaxout(c, 1, constant_out=start["z"], rngs=rngs, dtype=dtype)
+    self.aberration_maxout = PyramidMaxout(c, 3, constant_out=start["a"], rngs=rngs,
+                                           dtype=dtype)
     self.descriptor_r = Descriptor(7, f, pyramid_channels, gamma, tuple(blocks))
     self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3,
-                                         zero_out=identity_init, rngs=rngs, dtype=dtype)
+                                         constant_out=start["r"], rngs=rngs, dtype=dtype)
 
   def receptive_field_radius(self) -> int:
     """How far (pixels) an output pixel sees, computed from the layers: D_t, the wider of
@@ -471,9 +484,9 @@ class DesnowNet(nnx.Module):
       raise ValueError(f"expected NHWC RGB input, got shape {x.shape}")
     f_t = self.descriptor_t(x)
     z_raw = self.mask_maxout(f_t)
-    z = jnp.clip(z_raw, 0.0, 1.0)
+    z = clamp(z_raw, 0.0, 1.0)
     a = self.aberration_maxout(f_t)
-    y_prime = jnp.clip(recover(x, z, a), 0.0, 1.0)
+    y_prime = clamp(recover(x, z, a), 0.0, 1.0)
     r = self.residual_sumout(self.descriptor_r(jnp.concatenate([y_prime, z, a], -1)))
     y_hat = y_prime + r
     out = {"y_hat": y_hat, "y_prime": y_prime, "z": z, "z_raw": z_raw, "a": a, "r": r}

@@ -410,10 +410,20 @@ class ConvTranspose2d(nnx.Module):
 
 
 class PReLU(nnx.Module):
-  """``nn.PReLU(num_parameters)``: one slope per channel (last axis), init 0.25."""
+  """``nn.PReLU(num_parameters)``: one slope per channel (last axis), init 0.25.
+
+  At ``x = 0`` the gradient is the slope, as torch's (``x > 0`` takes the identity):
+  a zero-initialised head feeds exact zeros, so the tie decides its first steps.
+  """
 
   def __init__(self, num_parameters: int = 1, init: float = 0.25):
     self.weight = nnx.Param(jnp.full((num_parameters,), init, jnp.float32))
 
   def __call__(self, x):
-    return jnp.where(x >= 0, x, self.weight[...].astype(x.dtype) * x)  # autocast: prelu in bf16
+    return jnp.where(x > 0, x, self.weight[...].astype(x.dtype) * x)  # autocast: prelu in bf16
+
+
+def clamp(x, lo: float, hi: float):
+  """``torch.clamp``: ``jnp.clip``'s value, and torch's gradient at the bounds (1, where
+  ``jnp.clip`` gives 0.5). Images hold exact 0s and 1s, so the bounds are hit."""
+  return jnp.where(x < lo, lo, jnp.where(x > hi, hi, x))

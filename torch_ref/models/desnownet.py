@@ -18,16 +18,16 @@ from torch import nn
 from torch_ref.models.registry import register
 
 
-def conv(cin, cout, kernel, dilation=1, bias=True, zero=False):
+def conv(cin, cout, kernel, dilation=1, bias=True, constant=None):
   kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
   c = nn.Conv2d(cin, cout, (kh, kw), padding=(dilation * (kh - 1) // 2, dilation * (kw - 1) // 2),
                 dilation=dilation, bias=bias)
-  if zero:
-    nn.init.zeros_(c.weight)
-  else:
+  if constant is None:
     nn.init.xavier_normal_(c.weight)
+  else:
+    nn.init.zeros_(c.weight)
   if bias:
-    nn.init.zeros_(c.bias)
+    nn.init.constant_(c.bias, 0.0 if constant is None else constant)
   return c
 
 
@@ -247,21 +247,23 @@ class Descriptor(nn.Module):
 
 
 class PyramidConvs(nn.Module):
-  def __init__(self, cin, cout, zero_out=False):
+  def __init__(self, cin, cout, constant_out=None):
     super().__init__()
-    self.conv1 = conv(cin, cout, 1, zero=zero_out)
-    self.conv3 = conv(cin, cout, 3, zero=zero_out)
-    self.conv5 = nn.ModuleList([conv(cin, cin, (1, 5)), conv(cin, cout, (5, 1), zero=zero_out)])
-    self.conv7 = nn.ModuleList([conv(cin, cin, (1, 7)), conv(cin, cout, (7, 1), zero=zero_out)])
+    self.conv1 = conv(cin, cout, 1, constant=constant_out)
+    self.conv3 = conv(cin, cout, 3, constant=constant_out)
+    self.conv5 = nn.ModuleList([conv(cin, cin, (1, 5)),
+                                conv(cin, cout, (5, 1), constant=constant_out)])
+    self.conv7 = nn.ModuleList([conv(cin, cin, (1, 7)),
+                                conv(cin, cout, (7, 1), constant=constant_out)])
 
   def forward(self, x):
     return [self.conv1(x), self.conv3(x), _run(self.conv5, x), _run(self.conv7, x)]
 
 
 class PyramidMaxout(nn.Module):
-  def __init__(self, cin, cout, zero_out=False):
+  def __init__(self, cin, cout, constant_out=None):
     super().__init__()
-    self.convs = PyramidConvs(cin, cout, zero_out)
+    self.convs = PyramidConvs(cin, cout, constant_out)
     self.prelu = nn.PReLU(cout, init=0.25)
 
   def forward(self, x):
@@ -273,9 +275,9 @@ class PyramidMaxout(nn.Module):
 
 
 class PyramidSumout(nn.Module):
-  def __init__(self, cin, cout, zero_out=False):
+  def __init__(self, cin, cout, constant_out=None):
     super().__init__()
-    self.convs = PyramidConvs(cin, cout, zero_out)
+    self.convs = PyramidConvs(cin, cout, constant_out)
 
   def forward(self, x):
     return sum(self.convs(x))
@@ -285,6 +287,9 @@ def recover(x, z, a):
   inside = z < 1.0
   denom = torch.where(inside, 1.0 - z, torch.ones_like(z))
   return torch.where(inside, (x - a * z) / denom, x)
+
+
+IDENTITY_HEADS = {"z": 0.0, "a": 1.0, "r": 0.0}  # identity_init: each head's starting output
 
 
 class DesnowNet(nn.Module):
@@ -300,10 +305,11 @@ class DesnowNet(nn.Module):
     f = _Factory(width_factor, pool, use_bn)
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))
     c = self.descriptor_t.out_channels
-    self.mask_maxout = PyramidMaxout(c, 1, identity_init)
-    self.aberration_maxout = PyramidMaxout(c, 3)
+    start = IDENTITY_HEADS if identity_init else dict.fromkeys(IDENTITY_HEADS)
+    self.mask_maxout = PyramidMaxout(c, 1, start["z"])
+    self.aberration_maxout = PyramidMaxout(c, 3, start["a"])
     self.descriptor_r = Descriptor(7, f, pyramid_channels, gamma, tuple(blocks))
-    self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3, identity_init)
+    self.residual_sumout = PyramidSumout(self.descriptor_r.out_channels, 3, start["r"])
 
   def forward(self, x):
     f_t = self.descriptor_t(x)
