@@ -4,6 +4,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from skimage.metrics import structural_similarity
 
 from jaxrestore import errors, tasks
 from jaxrestore.tasks import desnow
@@ -26,6 +27,11 @@ def _brighten(x):  # a fake model: y_hat = x + 0.3, clipped by the evaluation
   return {"y_hat": x + 0.3, "z": x[..., :1]}
 
 
+def _skimage_ssim(a, b, data_range):  # jaxrestore.metrics.ssim's definition
+  return structural_similarity(a, b, channel_axis=-1, data_range=data_range,
+                               gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+
+
 def _opts(protocol, seed=0):
   return tasks.EvalOptions(channels=3, sigma=0.0, seed=seed, protocol=protocol)
 
@@ -40,7 +46,7 @@ def test_crops_are_aligned_seeded_and_of_the_papers_size():
   assert not np.array_equal(desnow.crop_batch(record, 1, a)[0], ca)
 
 
-def test_crops_protocol_is_the_batch_psnr_of_the_clipped_float_output():
+def test_crops_protocol_is_the_batch_psnr_of_the_clipped_float_output_and_input_ssim():
   record, snowy, clean = _record()
   result, _ = desnow.evaluate_record(_brighten, record, _opts("crops"))
   x, y = desnow.crop_batch(record, 0, snowy / np.float32(255), clean / np.float32(255))
@@ -48,8 +54,13 @@ def test_crops_protocol_is_the_batch_psnr_of_the_clipped_float_output():
   assert result.protocol == "crops"
   assert result.psnr == pytest.approx(10 * np.log10(1 / np.mean((out - y) ** 2)), abs=1e-4)
   assert result.psnr_noisy == pytest.approx(10 * np.log10(1 / np.mean((x - y) ** 2)), abs=1e-4)
+  ssim = lambda a, b: np.mean([_skimage_ssim(p, q, 1.0) for p, q in zip(a, b)])  # noqa: E731
+  assert result.ssim == pytest.approx(ssim(out, y), abs=1e-4)
+  assert result.metrics["ssim_input"] == pytest.approx(ssim(x, y), abs=1e-4)
   whole, _ = desnow.evaluate_record(_brighten, record, _opts(""))
   assert whole.protocol == "whole" and abs(whole.psnr - result.psnr) > 1e-3
+  assert whole.metrics["ssim_input"] == pytest.approx(  # the input's, uint8
+      _skimage_ssim(snowy.astype(np.float64), clean.astype(np.float64), 255.0), abs=1e-4)
 
 
 def test_unknown_protocol_and_too_small_images_are_errors():

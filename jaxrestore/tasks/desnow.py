@@ -5,12 +5,13 @@ levels (``jaxrestore.losses.desnow``).
 Evaluation protocols (``EvalOptions.protocol``, named in each ``ImageResult``):
 
 * ``"whole"`` (the default): PSNR / SSIM of the whole ``clip(y_hat)`` as uint8
-  against the clean image, beside the snowy input's; comparable across papers
-  that score whole images.
+  against the clean image, beside the snowy input's (``psnr_noisy``, and
+  ``ssim_input`` among the result's metrics); comparable across papers that score
+  whole images.
 * ``"crops"``: the paper's validation, a batch of ``CROPS`` random aligned
   ``CROP`` x ``CROP`` crops per image (seeded by the evaluation seed and the
   image's name), PSNR with R = 1 of the batch (its MSE) on the clipped float
-  output, and the mean SSIM (range 1) of the crops.
+  output, and the mean SSIM (range 1) of the crops; the input's the same way.
 
 Data: a Snow100K-layout folder (``test_s`` / ``test_m`` / ``test_l``). Grid:
 snowy | y_hat | mask z | clean (whole image).
@@ -65,11 +66,12 @@ def crop_batch(record, seed: int, *arrays):
 
 
 def _crops_metrics(apply, record, snowy, clean, seed):
-  """(psnr_input, psnr, ssim) of the paper's protocol (module docstring)."""
+  """(psnr_input, psnr, ssim_input, ssim) of the paper's protocol (module docstring)."""
   x, y = crop_batch(record, seed, snowy / np.float32(255.0), clean / np.float32(255.0))
   out = np.clip(np.asarray(apply(jnp.asarray(x))["y_hat"]), 0.0, 1.0)
   batch_psnr = lambda a: float(10 * np.log10(1.0 / np.mean((a.astype(np.float64) - y) ** 2)))  # noqa: E731
-  return batch_psnr(x), batch_psnr(out), float(np.mean(metrics.ssim(out, y, data_range=1.0)))
+  mean_ssim = lambda a: float(np.mean(metrics.ssim(a, y, data_range=1.0)))  # noqa: E731
+  return batch_psnr(x), batch_psnr(out), mean_ssim(x), mean_ssim(out)
 
 
 def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
@@ -84,15 +86,17 @@ def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
   y_hat = metrics.to_uint8(np.asarray(out["y_hat"])[0])
   z = metrics.to_uint8(np.asarray(out["z"])[0])
   if protocol == "crops":
-    psnr_input, psnr, ssim = _crops_metrics(apply, record, snowy, clean, opts.seed)
+    psnr_input, psnr, ssim_input, ssim = _crops_metrics(apply, record, snowy, clean, opts.seed)
   else:
     psnr_input = float(metrics.psnr_uint8(snowy, clean))
     psnr = float(metrics.psnr_uint8(y_hat, clean))
-    ssim = float(metrics.ssim(y_hat.astype(np.float32), clean.astype(np.float32),
-                              data_range=255.0))
+    uint8_ssim = lambda a: float(metrics.ssim(a.astype(np.float32), clean.astype(np.float32),  # noqa: E731
+                                              data_range=255.0))
+    ssim_input, ssim = uint8_ssim(snowy), uint8_ssim(y_hat)
   result = evaluate.ImageResult(
       name=base.record_name(record), height=clean.shape[0], width=clean.shape[1],
-      psnr_noisy=psnr_input, psnr=psnr, ssim=ssim, protocol=protocol)
+      psnr_noisy=psnr_input, psnr=psnr, ssim=ssim, protocol=protocol,
+      metrics={"ssim_input": ssim_input})
   return result, images.grid(snowy, y_hat, np.repeat(z, 3, axis=-1), clean)
 
 
