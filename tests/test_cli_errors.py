@@ -318,3 +318,20 @@ def test_training_console_shows_progress_and_results_only(tmp_path):
   for library_line in ("Unable to initialize backend", "checkpoint_manager.py",
                        "Downloading and preparing dataset"):
     assert library_line in log
+
+
+def test_warnings_a_user_cannot_act_on_go_to_the_log_file_only(tmp_path):
+  """TFDS warns 'Using custom data configuration' whenever a snow100k or raindrop dataset
+  is built: logged at INFO in the file; a real warning still reaches the console."""
+  code = ("import sys\nfrom absl import app, logging\nfrom jaxrestore import cli\n"
+          "def main(argv):\n  cli.log_to_file(sys.argv[1])\n"
+          "  logging.warning('Using custom data configuration: %s', 'cfg')\n"
+          "  logging.warning('a real warning')\napp.run(main)\n")
+  log = tmp_path / "run.log"
+  out = subprocess.run([sys.executable, "-c", code, str(log)], capture_output=True, text=True,
+                       timeout=120)
+  assert out.returncode == 0, out.stderr
+  assert "a real warning" in out.stderr and "custom data configuration" not in out.stderr
+  text = log.read_text()
+  assert re.search(r"^I.*Using custom data configuration: cfg$", text, re.M), text
+  assert re.search(r"^W.*a real warning$", text, re.M), text

@@ -46,6 +46,18 @@ def fail(message: object, exit_code: int = 1) -> NoReturn:
   sys.exit(exit_code)
 
 
+# Library warnings that say nothing a user can act on: logged at INFO (the log file keeps
+# them). TFDS warns "Using custom data configuration" whenever an image-folder dataset
+# (snow100k, raindrop) is built, which is how those datasets work.
+_NOT_WARNINGS = ("Using custom data configuration",)
+
+
+def _demote_not_warnings(record: logging.LogRecord) -> bool:
+  if record.levelno == logging.WARNING and str(record.msg).startswith(_NOT_WARNINGS):
+    record.levelno, record.levelname = logging.INFO, "INFO"
+  return True
+
+
 def log_to_file(path: str | os.PathLike | None) -> None:
   """Sends library log lines to ``path`` (None: nowhere) instead of the console.
 
@@ -54,6 +66,8 @@ def log_to_file(path: str | os.PathLike | None) -> None:
   """
   if not verbose():
     absl_logging.get_absl_handler().setLevel(logging.WARNING)
+    if _demote_not_warnings not in absl_logging.get_absl_logger().filters:
+      absl_logging.get_absl_logger().addFilter(_demote_not_warnings)
   if path is not None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
