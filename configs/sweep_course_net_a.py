@@ -18,21 +18,16 @@ images at sigma 25). ``:quick`` trains 3 repeats for 1 epoch on 2000 pairs. Meas
 (200 steps at lr 1e-4 barely move the net; the source ran 40000), (2,2,1)
 "incompatible shapes" as in the source.
 """
-import importlib.util
 from pathlib import Path
 
-from jaxrestore.config_defaults import base_sweep_config
+from jaxrestore.config_defaults import base_sweep_config, recipe_config
 
 VARIANTS = ("source", "quick")
 
 
 def training_recipe():
   """configs/course_net_b_n2n.py's config: what every setting starts from."""
-  spec = importlib.util.spec_from_file_location(
-      "course_net_b_n2n", Path(__file__).with_name("course_net_b_n2n.py"))
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module.get_config()
+  return recipe_config(Path(__file__).with_name("course_net_b_n2n.py"))
 
 
 def get_config(variant: str = "source"):

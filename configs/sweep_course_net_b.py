@@ -29,21 +29,16 @@ down-kernel-4 settings were "incompatible shapes" (run before the padding fix la
 The full schedule is estimated at
 ~15 h on this machine under that load (docs/performance.md, Sweeps).
 """
-import importlib.util
 from pathlib import Path
 
-from jaxrestore.config_defaults import base_sweep_config
+from jaxrestore.config_defaults import base_sweep_config, recipe_config
 
 VARIANTS = ("source", "quick")
 
 
 def training_recipe():
   """configs/course_net_b_n2n.py's config: what every setting starts from."""
-  spec = importlib.util.spec_from_file_location(
-      "course_net_b_n2n", Path(__file__).with_name("course_net_b_n2n.py"))
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module.get_config()
+  return recipe_config(Path(__file__).with_name("course_net_b_n2n.py"))
 
 
 def get_config(variant: str = "source"):

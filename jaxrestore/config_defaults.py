@@ -5,6 +5,9 @@
 restore CLI's. A key the code reads is declared here, so any key of any recipe can
 be set from the command line (``--config.gan.theta=0.9``).
 """
+import importlib.util
+import os
+
 import ml_collections
 
 
@@ -191,3 +194,12 @@ def base_restore_config() -> ml_collections.ConfigDict:
   # -1: twice the radius the model computes from its layers (DesnowNet)
   c.save_maps = ()  # other outputs to write as gray images, e.g. ("attention",); needs tile=0
   return c
+
+
+def recipe_config(path: str | os.PathLike, *args) -> ml_collections.ConfigDict:
+  """``get_config(*args)`` of the recipe file ``path``: for a recipe built on another
+  (the sweeps start from configs/course_net_b_n2n.py), wherever configs/ lies."""
+  spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config(*args)
