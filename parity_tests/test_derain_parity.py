@@ -121,12 +121,15 @@ def test_generator_loss_gradient_w_r_t_every_output():
     loss_t.backward()
     rj, cj = jnp.asarray(nchw_to_nhwc(rain)), jnp.asarray(nchw_to_nhwc(clean))
 
-    def loss_j(d):
-      o = as_out(d)
-      return jl.generator_loss(o, d_model(o["output"]), rj, cj, vgg_model)[0]
+    @nnx.jit  # one float64 program (eagerly, every primitive compiles on its own)
+    def grad_j(d, d_model, vgg_model):
+      def loss_j(d):
+        o = as_out(d)
+        return jl.generator_loss(o, d_model(o["output"]), rj, cj, vgg_model)[0]
+      return jax.grad(loss_j)(d)
 
-    grads = jax.grad(loss_j)({k: jnp.asarray(nchw_to_nhwc(v.detach().numpy()))
-                              for k, v in leaves.items()})
+    grads = grad_j({k: jnp.asarray(nchw_to_nhwc(v.detach().numpy())) for k, v in leaves.items()},
+                   d_model, vgg_model)
     for k, v in leaves.items():
       np.testing.assert_allclose(nhwc_to_nchw(grads[k]), v.grad.numpy(), rtol=RTOL, atol=ATOL,
                                  err_msg=k)
