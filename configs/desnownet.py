@@ -47,9 +47,11 @@ Measured (2-core CPU, best checkpoint by the test_m eval, step 200; evaluated on
 
 It removes snow where there is much of it (M, L) and costs 2.3 dB on light snow
 (S), so it does not yet beat its input on every split: on S, z keeps a haze of
-~0.03 where the true mask averages 0.008. Also tried: tau = 0 with mask weight 0.3
-and a cosine lr decay (whole images S 30.22, M 26.11, L 20.36 dB); tau = 4 with mask
-weight 0.3 (22.3 dB at step 50, no better than with 3; stopped there).
+~0.03 where the true mask averages 0.008. Also tried, whole images: tau = 0 with a
+cosine lr decay and mask weight 0.3 (S 30.22, M 26.11, L 20.36 dB) or 0, z then
+unsupervised (S 30.18, M 26.11, L 20.40): the haze is not the mask term's doing;
+trained on S, M and L alike, the model removes on S snow that is not there. tau = 4
+with mask weight 0.3: 22.3 dB at step 50, no better than with 3 (stopped there).
 
 smoke: the same narrow model (without identity_init) on snow synthesised from
 the embedded images, no other data needed:
