@@ -69,8 +69,13 @@ def _crops_metrics(apply, record, snowy, clean, seed):
   """(psnr_input, psnr, ssim_input, ssim) of the paper's protocol (module docstring)."""
   x, y = crop_batch(record, seed, snowy / np.float32(255.0), clean / np.float32(255.0))
   out = np.clip(np.asarray(apply(jnp.asarray(x))["y_hat"]), 0.0, 1.0)
-  batch_psnr = lambda a: float(10 * np.log10(1.0 / np.mean((a.astype(np.float64) - y) ** 2)))  # noqa: E731
-  mean_ssim = lambda a: float(np.mean(metrics.ssim(a, y, data_range=1.0)))  # noqa: E731
+
+  def batch_psnr(a):
+    return float(10 * np.log10(1.0 / np.mean((a.astype(np.float64) - y) ** 2)))
+
+  def mean_ssim(a):
+    return float(np.mean(metrics.ssim(a, y, data_range=1.0)))
+
   return batch_psnr(x), batch_psnr(out), mean_ssim(x), mean_ssim(out)
 
 
@@ -90,9 +95,8 @@ def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
   else:
     psnr_input = float(metrics.psnr_uint8(snowy, clean))
     psnr = float(metrics.psnr_uint8(y_hat, clean))
-    uint8_ssim = lambda a: float(metrics.ssim(a.astype(np.float32), clean.astype(np.float32),  # noqa: E731
-                                              data_range=255.0))
-    ssim_input, ssim = uint8_ssim(snowy), uint8_ssim(y_hat)
+    ssim_input, ssim = (float(metrics.ssim(a.astype(np.float32), clean.astype(np.float32),
+                                           data_range=255.0)) for a in (snowy, y_hat))
   result = evaluate.ImageResult(
       name=base.record_name(record), height=clean.shape[0], width=clean.shape[1],
       psnr_noisy=psnr_input, psnr=psnr, ssim=ssim, protocol=protocol,
