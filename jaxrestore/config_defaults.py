@@ -7,6 +7,7 @@ be set from the command line (``--config.gan.theta=0.9``).
 """
 import importlib.util
 import os
+import types
 
 import ml_collections
 
@@ -196,10 +197,15 @@ def base_restore_config() -> ml_collections.ConfigDict:
   return c
 
 
-def recipe_config(path: str | os.PathLike, *args) -> ml_collections.ConfigDict:
-  """``get_config(*args)`` of the recipe file ``path``: for a recipe built on another
-  (the sweeps start from configs/course_net_b_n2n.py), wherever configs/ lies."""
+def load_recipe_module(path: str | os.PathLike) -> types.ModuleType:
+  """The recipe file ``path`` as a module (its ``get_config``, ``VARIANTS``, docstring)."""
   spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
-  return module.get_config(*args)
+  return module
+
+
+def recipe_config(path: str | os.PathLike, *args) -> ml_collections.ConfigDict:
+  """``get_config(*args)`` of the recipe file ``path``: for a recipe built on another
+  (the sweeps start from configs/course_net_b_n2n.py), wherever configs/ lies."""
+  return load_recipe_module(path).get_config(*args)

@@ -2,27 +2,19 @@
 models, and every one of its keys can be set from the command line; the code reads
 config keys as attributes, never with a ``.get`` fallback."""
 import ast
-import importlib.util
 import re
-from pathlib import Path
 
 import ml_collections
 import pytest
 
 import jaxrestore.models as jm
+from jaxrestore.config_defaults import load_recipe_module
 from recipes import CONFIGS, load_config
 
 ROOT = CONFIGS.parent
 
 
-def _module(path: Path):
-  spec = importlib.util.spec_from_file_location(path.stem, path)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
-
-
-MODULES = {p.name: _module(p) for p in sorted(CONFIGS.glob("*.py"))}
+MODULES = {p.name: load_recipe_module(p) for p in sorted(CONFIGS.glob("*.py"))}
 WITH_VARIANTS = [name for name, module in MODULES.items() if hasattr(module, "VARIANTS")]
 # "file.py", or "file.py:variant" for each variant of a file that has them
 SPECS = [f"{name}:{v}" if v else name
