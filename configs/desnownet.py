@@ -60,9 +60,9 @@ the embedded images, no other data needed:
 
 lr raised to 1e-3. Writes snowy | output | mask | clean grids; eval reports the
 input's PSNR beside the output's (eval/psnr_input vs eval/psnr). Measured before
-issue #17's pyramid and loss changes (2 CPU cores, ~1.3 s/step alone): after 200 steps eval/psnr 18.1 dB against the input's
-25.1 dB, i.e. not yet better than the input: the initial residual is large and
-still falling.
+issue #17's pyramid and loss changes (2 CPU cores, ~1.3 s/step alone): after 200
+steps eval/psnr 18.1 dB against the input's 25.1 dB, i.e. not yet better than the
+input: the initial residual is large and still falling.
 """
 from jaxrestore.config_defaults import base_config
 
