@@ -52,6 +52,10 @@ cosine lr decay and mask weight 0.3 (S 30.22, M 26.11, L 20.36 dB) or 0, z then
 unsupervised (S 30.18, M 26.11, L 20.40): the haze is not the mask term's doing;
 trained on S, M and L alike, the model removes on S snow that is not there. tau = 4
 with mask weight 0.3: 22.3 dB at step 50, no better than with 3 (stopped there).
+Mask weight 30 (S 29.08, M 26.20, L 21.15 dB) left z's mean on S at 0.034; the
+aberration clamped to [0, 1] (S 29.52, M 26.07, L 20.59; unclamped, a sits near 1.02)
+changed nothing: the loss on S is in y' (y_hat within 0.1 dB of it), from a z that
+barely follows the snow's density (mean 0.033 on S, 0.040 on M).
 
 smoke: the same narrow model (without identity_init) on snow synthesised from
 the embedded images, no other data needed:
