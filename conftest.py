@@ -17,6 +17,13 @@ _CACHE_ENV = {"JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
               "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
 
 
+def _set_xla_flag_default(flag: str, value: str):
+  """Adds ``flag=value`` to ``XLA_FLAGS`` unless the user's ``XLA_FLAGS`` sets the flag."""
+  current = os.environ.get("XLA_FLAGS", "")
+  if flag not in current:
+    os.environ["XLA_FLAGS"] = f"{current} {flag}={value}".strip()
+
+
 def _share_cores_between_workers():
   """Under pytest-xdist, each worker (and the subprocesses its tests start) gets its
   share of the cores for torch's and XLA's thread pools. Otherwise every worker runs
@@ -27,9 +34,7 @@ def _share_cores_between_workers():
   if workers < 2 or threads > 1:
     return
   os.environ.setdefault("OMP_NUM_THREADS", "1")
-  flag = "--xla_cpu_multi_thread_eigen"
-  if flag not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}=false".strip()
+  _set_xla_flag_default("--xla_cpu_multi_thread_eigen", "false")
 
 
 def _compile_with_less_llvm_optimisation():
@@ -42,9 +47,7 @@ def _compile_with_less_llvm_optimisation():
   (XLA's CPU backend uses no fast math at any level); only where the optimiser would
   have fused a multiply and an add into one FMA can the last bit differ, far below
   every tolerance here. A level the user sets is kept."""
-  flag = "--xla_backend_optimization_level"
-  if flag not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}=1".strip()
+  _set_xla_flag_default("--xla_backend_optimization_level", "1")
 
 
 def pytest_configure(config):
