@@ -1,4 +1,9 @@
-"""Shared helpers of the parity tests: layout conversion and torch<->JAX comparisons."""
+"""Shared helpers of the parity tests: layout conversion and torch<->JAX comparisons.
+
+The JAX side runs under ``nnx.jit``, as training and evaluation do: run eagerly, every
+primitive compiles as a program of its own (about 40 ms each on the CI machine), and a
+DesnowNet forward and backward is several hundred of them.
+"""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,6 +26,11 @@ def nchw_to_nhwc(x):
 
 def nhwc_to_nchw(x):
   return np.ascontiguousarray(np.asarray(x).transpose(0, 3, 1, 2))
+
+
+def jit_call(model: nnx.Module, *args):
+  """``model(*args)`` as one compiled program (train mode updates the model's BN stats)."""
+  return nnx.jit(lambda m, *a: m(*a))(model, *args)
 
 
 def assert_close(jax_nhwc, torch_nchw, what=""):
@@ -97,7 +107,7 @@ def check_eval_forward_and_psnr(net, model, x, target):
   model.eval()
   with torch.no_grad():
     yt = net(torch.from_numpy(x))
-  yj = model(jnp.asarray(nchw_to_nhwc(x)))
+  yj = jit_call(model, jnp.asarray(nchw_to_nhwc(x)))
   assert_close(yj, yt, "eval output")
   pt = tmetrics.psnr(yt.clamp(0, 1), torch.from_numpy(target)).numpy()
   pj = np.asarray(jmetrics.psnr(jnp.clip(yj, 0, 1), nchw_to_nhwc(target)))
@@ -109,7 +119,7 @@ def check_train_forward(net, model, x):
   net.train()
   model.train()
   yt = net(torch.from_numpy(x))
-  assert_close(model(jnp.asarray(nchw_to_nhwc(x))), yt, "train output")
+  assert_close(jit_call(model, jnp.asarray(nchw_to_nhwc(x))), yt, "train output")
   assert_state_equal_to_torch(model, net, "after one train forward:")
 
 
@@ -146,18 +156,22 @@ def check_adam_steps(net, model, x, target, steps=3, lr=1e-3):
   xj, tj = jnp.asarray(nchw_to_nhwc(x)), jnp.asarray(nchw_to_nhwc(target))
   net.train()
   model.train()
-  grad_fn = nnx.jit(nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj))))  # one compile
+
+  @nnx.jit
+  def step(model, opt_j):
+    opt_j.update(model, nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj)))(model))
+
   for _ in range(steps):
     opt_t.zero_grad()
     torch.mean((net(torch.from_numpy(x)) - torch.from_numpy(target)) ** 2).backward()
     opt_t.step()
-    opt_j.update(model, grad_fn(model))
+    step(model, opt_j)
   assert_state_equal_to_torch(model, net, f"after {steps} Adam steps:")
   net.eval()
   model.eval()
   with torch.no_grad():
     yt = net(torch.from_numpy(x))
-  assert_close(model(xj), yt, f"eval output after {steps} Adam steps")
+  assert_close(jit_call(model, xj), yt, f"eval output after {steps} Adam steps")
 
 
 def max_violation(a, b):

@@ -3,6 +3,8 @@ on CPU, every model of the DnCNN family, the N2N U-Net, the course nets, DesnowN
 Attentive GAN's generator and discriminator and VGG16: one convolution elementwise, then each model's forward and one
 training step's gradients against float32. The tolerances and why they hold are in
 ``parity_tests/helpers.py`` ("bfloat16 tolerances")."""
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -118,7 +120,7 @@ def test_forward_against_float32(case):
     with torch.autocast("cpu", dtype=torch.bfloat16):
       theirs = jax.tree.map(lambda t: t.float(), _call(name, net, xt))
   ours = jax.tree.map(lambda a: nhwc_to_nchw(a) if a.ndim == 4 else np.asarray(a),
-                      _call(name, models["bfloat16"], xj))
+                      nnx.jit(functools.partial(_call, name))(models["bfloat16"], xj))
   to_np = lambda tree: _flat(jax.tree.map(lambda t: t.numpy(), tree))  # noqa: E731
   ref, theirs, ours = to_np(ref), to_np(theirs), _flat(ours)
   if residual:  # the network's own output, not the input it is added to
@@ -161,7 +163,7 @@ def test_training_step_gradients_against_float32(case):
     out = jax.tree.leaves(_call(name, m, jnp.asarray(nchw_to_nhwc(x))))
     return sum(jnp.mean(jnp.square(o - t)) for o, t in zip(out, target_j))
 
-  grads = nnx.grad(loss_fn)(model)
+  grads = nnx.jit(nnx.grad(loss_fn))(model)
   assert {g.dtype for g in jax.tree.leaves(grads)} == {jnp.dtype("float32")}
   ours = grads_as_torch_names(model, grads)
   keys = sorted(ref)

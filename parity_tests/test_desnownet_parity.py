@@ -26,7 +26,7 @@ from jaxrestore import losses as jl
 from jaxrestore import config_defaults, optim, porting
 from jaxrestore.data import datasets
 from parity_tests.helpers import (ATOL, RTOL, assert_close, assert_state_equal_to_torch,
-                                  grads_as_torch_names, max_violation, nchw_to_nhwc,
+                                  grads_as_torch_names, jit_call, max_violation, nchw_to_nhwc,
                                   nhwc_to_nchw, to_float64)
 from torch_ref import losses as tl
 
@@ -61,14 +61,14 @@ def test_eval_forward(kwargs):
   model.eval()
   with torch.no_grad():
     yt = net(torch.from_numpy(x))
-  _assert_outputs(model(jnp.asarray(nchw_to_nhwc(x))), yt, "eval")
+  _assert_outputs(jit_call(model, jnp.asarray(nchw_to_nhwc(x))), yt, "eval")
 
 
 def _train_forward(net, model, x):
   net.train()
   model.train()
   yt = net(torch.from_numpy(x))
-  _assert_outputs(model(jnp.asarray(nchw_to_nhwc(x))), yt, "train")
+  _assert_outputs(jit_call(model, jnp.asarray(nchw_to_nhwc(x))), yt, "train")
   assert_state_equal_to_torch(model, net, "after one train forward:")
 
 
@@ -137,7 +137,7 @@ def test_rgb_mask_file_is_read_as_one_channel_and_both_losses_agree(tmp_path):
   m = (mask_t / np.float32(255.0)).astype(np.float32)
   with torch.no_grad():
     lt, _ = _torch_loss(net, x, clean, m)
-  lj, _ = _jax_loss_fn(clean, m)(model, jnp.asarray(nchw_to_nhwc(x)))
+  lj, _ = nnx.jit(_jax_loss_fn(clean, m))(model, jnp.asarray(nchw_to_nhwc(x)))
   np.testing.assert_allclose(float(lj), lt.item(), rtol=RTOL, atol=ATOL)
 
   rgb_mask = (rgb / np.float32(255.0)).astype(np.float32)[None]  # (1, H, W, 3), unread
@@ -169,8 +169,8 @@ def test_loss_and_gradients_float64(kwargs):
     model.train()
     loss_t, parts_t = _torch_loss(net, x, clean, mask)
     loss_t.backward()
-    (loss_j, parts_j), g = nnx.value_and_grad(_jax_loss_fn(clean, mask), has_aux=True)(
-        model, jnp.asarray(nchw_to_nhwc(x)))
+    loss_and_grad = nnx.jit(nnx.value_and_grad(_jax_loss_fn(clean, mask), has_aux=True))
+    (loss_j, parts_j), g = loss_and_grad(model, jnp.asarray(nchw_to_nhwc(x)))
     np.testing.assert_allclose(float(loss_j), loss_t.item(), rtol=RTOL, atol=ATOL)
     for k in parts_t:
       np.testing.assert_allclose(float(parts_j[k]), parts_t[k].item(), rtol=RTOL, atol=ATOL)
@@ -217,14 +217,19 @@ def test_three_adam_steps_with_coupled_weight_decay_float64(kwargs):
     xj = jnp.asarray(nchw_to_nhwc(x))
     net.train()
     model.train()
+
+    @nnx.jit
+    def step(model, opt_j):
+      opt_j.update(model, nnx.grad(lambda m: loss_fn(m, xj)[0])(model))
+
     for _ in range(3):
       opt_t.zero_grad()
       _torch_loss(net, x, clean, mask)[0].backward()
       opt_t.step()
-      opt_j.update(model, nnx.grad(lambda m: loss_fn(m, xj)[0])(model))
+      step(model, opt_j)
     assert_state_equal_to_torch(model, net, "after 3 Adam steps:")
     net.eval()
     model.eval()
     with torch.no_grad():
       yt = net(torch.from_numpy(x))
-    _assert_outputs(model(xj), yt, "eval after 3 Adam steps")
+    _assert_outputs(jit_call(model, xj), yt, "eval after 3 Adam steps")

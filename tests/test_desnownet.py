@@ -45,7 +45,7 @@ def test_model_gradient_is_finite_when_the_mask_saturates():
 def test_same_size_output_on_odd_sizes(pool):
   model = models.create("desnownet", rngs=nnx.Rngs(0), width_factor=32, blocks=(1, 1, 1),
                         pool=pool)
-  out = model(jnp.zeros((1, 67, 45, 3)))
+  out = nnx.eval_shape(lambda m: m(jnp.zeros((1, 67, 45, 3))), model)  # shapes only
   for k, v in out.items():
     assert v.shape == (1, 67, 45, 1 if k in ("z", "z_raw") else 3), k
 
