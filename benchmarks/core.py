@@ -14,6 +14,8 @@ from typing import Callable
 import jax
 import torch
 
+from jaxrestore import errors
+
 
 @dataclasses.dataclass
 class Measurement:
@@ -127,7 +129,7 @@ def run_sections(names, *, quick: bool, warmup: int, repeats: int, threads: int,
   torch.set_num_threads(threads)
   unknown = [n for n in names if n not in SECTIONS]
   if unknown:
-    raise ValueError(f"unknown bench sections {unknown}; known: {sorted(SECTIONS)}")
+    raise errors.ConfigError(f"unknown bench sections {unknown}; known: {sorted(SECTIONS)}")
   rows = []
   for name in names:
     extra = {"precisions": tuple(precisions)} if name in PRECISION_SECTIONS else {}
