@@ -66,9 +66,20 @@ def pytest_unconfigure(config):
     shutil.rmtree(config.jit_cache_dir, ignore_errors=True)
 
 
+def _expected_seconds(item) -> float:
+  """A test's expected time on the 2-core machine, for ordering only: a slow test's
+  ``@pytest.mark.slow(seconds=...)`` where it is well over the marker's ~20 s, else 20;
+  0 for the others."""
+  marker = item.get_closest_marker("slow")
+  return 0.0 if marker is None else float(marker.kwargs.get("seconds", 20))
+
+
 def pytest_collection_modifyitems(items):
-  """Tests marked slow first (stable otherwise), so that the long ones start early.
-  With ``--dist worksteal`` (the README's command) an idle worker takes half of a busy
-  one's queue, so they spread over the workers; ``--dist load`` hands out consecutive
-  blocks and would give all of them to one worker."""
-  items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+  """Slow tests first, the longest first (stable otherwise), so that they start early.
+  ``--dist worksteal`` (the README's command) gives each worker a contiguous half of
+  this order, and an idle worker takes the back half of a busy one's queue: the slow
+  tests start at the head of the first worker's queue, and the other worker ends up
+  running the short tests from the back. In collection order, BSD68 (about 190 s)
+  could start with three minutes left, and one worker then ran it alone at the end
+  (1109 s in CI against 1058 s in a run where it started early)."""
+  items.sort(key=_expected_seconds, reverse=True)

@@ -135,7 +135,7 @@ def test_generator_loss_gradient_w_r_t_every_output():
                                  err_msg=k)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=45)
 def test_two_gan_iterations_match_torch():
   gan_loss = "paper"  # both forms' values: test_losses_match_in_float32
   batches = [tuple(a.astype(np.float64) for a in _batch(seed=s)) for s in (0, 1)]
