@@ -33,6 +33,14 @@ def jit_call(model: nnx.Module, *args):
   return nnx.jit(lambda m, *a: m(*a))(model, *args)
 
 
+def jit_optimizer_step(loss_fn):
+  """``step(model, optimizer)``: one update on ``loss_fn(model)``, as one compiled program."""
+  @nnx.jit
+  def step(model: nnx.Module, optimizer: nnx.Optimizer):
+    optimizer.update(model, nnx.grad(loss_fn)(model))
+  return step
+
+
 def assert_close(jax_nhwc, torch_nchw, what=""):
   np.testing.assert_allclose(nhwc_to_nchw(jax_nhwc), torch_nchw.detach().numpy(), rtol=RTOL,
                              atol=ATOL, err_msg=what)
@@ -156,11 +164,7 @@ def check_adam_steps(net, model, x, target, steps=3, lr=1e-3):
   xj, tj = jnp.asarray(nchw_to_nhwc(x)), jnp.asarray(nchw_to_nhwc(target))
   net.train()
   model.train()
-
-  @nnx.jit
-  def step(model, opt_j):
-    opt_j.update(model, nnx.grad(lambda m: jnp.mean(jnp.square(m(xj) - tj)))(model))
-
+  step = jit_optimizer_step(lambda m: jnp.mean(jnp.square(m(xj) - tj)))
   for _ in range(steps):
     opt_t.zero_grad()
     torch.mean((net(torch.from_numpy(x)) - torch.from_numpy(target)) ** 2).backward()

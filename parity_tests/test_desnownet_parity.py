@@ -26,8 +26,8 @@ from jaxrestore import losses as jl
 from jaxrestore import config_defaults, optim, porting
 from jaxrestore.data import datasets
 from parity_tests.helpers import (ATOL, RTOL, assert_close, assert_state_equal_to_torch,
-                                  grads_as_torch_names, jit_call, max_violation, nchw_to_nhwc,
-                                  nhwc_to_nchw, to_float64)
+                                  grads_as_torch_names, jit_call, jit_optimizer_step,
+                                  max_violation, nchw_to_nhwc, nhwc_to_nchw, to_float64)
 from torch_ref import losses as tl
 
 CASES = [dict(width_factor=16, blocks=(1, 1, 1), pyramid_channels=6),
@@ -217,11 +217,7 @@ def test_three_adam_steps_with_coupled_weight_decay_float64(kwargs):
     xj = jnp.asarray(nchw_to_nhwc(x))
     net.train()
     model.train()
-
-    @nnx.jit
-    def step(model, opt_j):
-      opt_j.update(model, nnx.grad(lambda m: loss_fn(m, xj)[0])(model))
-
+    step = jit_optimizer_step(lambda m: loss_fn(m, xj)[0])
     for _ in range(3):
       opt_t.zero_grad()
       _torch_loss(net, x, clean, mask)[0].backward()
