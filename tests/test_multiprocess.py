@@ -8,11 +8,13 @@ never outlive it: stopped when one fails, killed with it when it is killed.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import filelock
 import jax
 import numpy as np
 import orbax.checkpoint as ocp
@@ -67,14 +69,27 @@ def _params(workdir, step):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, data_cache):
-  """Uninterrupted 6-step runs: 1 process x 4 devices (prepares the cache) and 2 x 2."""
-  root = tmp_path_factory.mktemp("multiprocess")
-  for name, n, d in (("1x4", 1, 4), ("2x2", 2, 2)):
-    start = time.time()
-    log = _train(n, d, root / name, data_cache, 6)
-    print(f"{name}: {time.time() - start:.1f} s")
-    (root / f"{name}.log").write_text(log)
+def runs(tmp_path_factory, worker_id, data_cache):
+  """Uninterrupted 6-step runs: 1 process x 4 devices (prepares the cache) and 2 x 2.
+
+  Made once per session: under pytest-xdist the two tests that read them may run on
+  different workers, and the second then waits for the first's runs (a file lock in
+  the session's temporary folder, which the workers share) instead of making its own.
+  """
+  session_tmp = tmp_path_factory.getbasetemp()
+  if worker_id != "master":
+    session_tmp = session_tmp.parent  # the workers' folders sit in the session's
+  root = session_tmp / "multiprocess_runs"
+  with filelock.FileLock(f"{root}.lock"):
+    if not (root / "done").is_file():
+      shutil.rmtree(root, ignore_errors=True)  # what a failed attempt left
+      root.mkdir()
+      for name, n, d in (("1x4", 1, 4), ("2x2", 2, 2)):
+        start = time.time()
+        log = _train(n, d, root / name, data_cache, 6)
+        print(f"{name}: {time.time() - start:.1f} s")
+        (root / f"{name}.log").write_text(log)
+      (root / "done").touch()
   return root
 
 
