@@ -1,9 +1,11 @@
 """Layering: the JAX core never imports torch or torch_ref; torch_ref never imports jaxrestore.
 
-Checked on the source (imports written in our files): tensorboardX, a dependency,
-itself tries ``import torch`` when torch is installed, which is not ours to change.
+Checked on the source (imports written in our files), and in a process: tensorboardX,
+a dependency, runs ``import torch`` when torch is installed, which
+``jaxrestore/metric_writers.py`` keeps from happening.
 """
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +81,21 @@ def test_smoke_training_runs_without_torch(tmp_path, data_cache):
   assert out.returncode == 0, out.stderr[-3000:]
   assert "final eval: psnr=" in out.stdout
   assert (tmp_path / "run" / "checkpoints" / "4").is_dir()
+
+
+def test_training_never_loads_an_installed_torch(tmp_path):
+  """With torch installed (``[torch]``), the train CLI's modules and the metric writer
+  (tensorboardX: scalars and an image) leave it unloaded, and it still imports after."""
+  if importlib.util.find_spec("torch") is None:
+    pytest.skip("torch is not installed: nothing could load it")
+  code = ("import sys\nimport numpy as np\nimport jaxrestore.cli.train\n"
+          "from jaxrestore.metric_writers import MetricWriter\n"
+          "w = MetricWriter(sys.argv[1])\nw.write(1, {'loss': 0.5}, prefix='train/')\n"
+          "w.write_image(1, 'grid', np.zeros((8, 8, 3), np.uint8))\nw.close()\n"
+          "print('torch loaded:', 'torch' in sys.modules)\n"
+          "import torch\nprint(torch.__name__)\n")
+  out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                       text=True, timeout=600, cwd=ROOT)
+  assert out.returncode == 0, out.stderr[-3000:]
+  assert out.stdout.splitlines() == ["torch loaded: False", "torch"], out.stdout
+  assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
