@@ -48,6 +48,13 @@ More steps alone do not close the gap: resumed to 4500 steps, the training crops
 kept rising (26.1, 26.3 dB, means of 3500-4000 and 4000-4500) while the eval fell
 (23.53, 21.20, 21.22 dB at 3500, 4000, 4500): the 68 training images, and the
 adversarial term swinging the eval from one checkpoint to the next.
+A faster start does not close it either (2026-12-05): lr 5e-4 for both networks
+with a cosine decay to 0 over the 2000 steps (--config.optimizer.lr=5e-4
+--config.gan.d_optimizer.lr=5e-4, schedule.name=cosine, decay_steps=2000 on both)
+reached 26.6 dB on the training crops by step 900 and 27.7 by 2000, but evaluated
+24.07, 24.90, 24.98, 24.65 dB at 500 ... 2000; its best checkpoint (1500) on all 24
+images: test_a 27.49 -> 25.38 (truncate) / 26.69 dB (round), test_b 25.47 -> 24.21 /
+24.93 dB.
 
 smoke: drops synthesised over the embedded images (no other data):
 
