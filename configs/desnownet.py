@@ -55,7 +55,9 @@ split), input -> output:
     whole images, uint8:  S 31.66 -> 32.46 dB (SSIM 0.935 -> 0.942)
                           M 25.11 -> 28.52 dB (SSIM 0.843 -> 0.887)
                           L 19.19 -> 23.76 dB (SSIM 0.704 -> 0.799)
-    paper's crops:        S 32.02 -> 32.31, M 25.16 -> 28.06, L 19.49 -> 23.27 dB
+    paper's crops:        S 32.02 -> 32.31 dB (SSIM 0.937 -> 0.943)
+                          M 25.16 -> 28.06 dB (SSIM 0.842 -> 0.886)
+                          L 19.49 -> 23.27 dB (SSIM 0.708 -> 0.801)
 
 Also tried at lr 3e-5 (whole images, S / M / L dB), none beating the input on S:
 a cosine lr decay with mask weight 0.3 (30.22 / 26.11 / 20.36) or 0 (30.18 / 26.11 /
