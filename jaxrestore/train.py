@@ -257,11 +257,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
       for step in range(start + 1, config.num_steps + 1):
         if stop_asked():
           raise KeyboardInterrupt
-        # A copy: on CPU, JAX would alias a data worker's shared-memory buffer, and the
-        # last batches' buffers would still be open at exit (the multiprocessing resource
-        # tracker's "leaked shared_memory objects" warning on the console).
-        host_batch = jax.tree.map(np.array, next(it))
-        batch = jax.make_array_from_process_local_data(data_sharding, host_batch)
+        batch = jax.make_array_from_process_local_data(data_sharding, next(it))
         state, step_metrics = train_step(state, batch)
         pending.append(step_metrics)
         bar.update(1)
