@@ -51,14 +51,15 @@ def _compile_with_less_llvm_optimisation():
 
 
 def _keep_freed_memory_in_the_process():
-  """glibc's malloc serves every large block (activations, im2col buffers) with a fresh
-  mmap and unmaps it on free, so the next step page-faults and zeroes it again: a suite
-  run took 46 million minor page faults and 145 s of system time. With no mmap and no
-  trimming, freed blocks stay in the heap for the next allocation of the worker (or of
-  a subprocess a test starts): DnCNN-17's float64 loss-curve test went from 96 to 79 s,
-  torch's DnCNN-17 forward on a BSD68 image from 1.87 to 1.56 s. glibc reads these at
-  process start, so they reach the pytest-xdist workers, not a run without ``-n``.
-  Values the user sets are kept."""
+  """glibc's malloc serves a large block (activations, im2col buffers: above a threshold
+  of at most 32 MiB) with a fresh mmap and unmaps it on free, so the next step
+  page-faults and zeroes it again: a suite run took 46 million minor page faults and
+  145 s of system time. With no mmap and no trimming, freed blocks stay in the heap for
+  the next allocation of the worker (or of a subprocess a test starts), at the cost of
+  each process keeping its peak heap: DnCNN-17's float64 loss-curve test went from 96
+  to 79 s, torch's DnCNN-17 forward on a BSD68 image from 1.87 to 1.56 s. glibc reads
+  these at process start, so they reach the pytest-xdist workers, not a run without
+  ``-n``. Values the user sets are kept."""
   os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(2**31 - 1))
   os.environ.setdefault("MALLOC_TRIM_THRESHOLD_", str(2**32 - 1))
 
