@@ -24,7 +24,7 @@ class ImageResult:
   name: str
   height: int
   width: int
-  psnr_noisy: float
+  psnr_input: float
   psnr: float
   ssim: float
   _: dataclasses.KW_ONLY  # what a task adds is named, never placed by position
@@ -73,7 +73,7 @@ def evaluate_image(apply, name: str, clean_u8: np.ndarray, sigma: float, seed: i
   noisy_u8 = metrics.to_uint8(noisy)
   result = ImageResult(
       name=name, height=clean.shape[0], width=clean.shape[1],
-      psnr_noisy=float(metrics.psnr_uint8(noisy_u8, clean_u8)),
+      psnr_input=float(metrics.psnr_uint8(noisy_u8, clean_u8)),
       psnr=float(metrics.psnr_uint8(out_u8, clean_u8)),
       ssim=float(metrics.ssim(out_u8.astype(np.float32), clean_u8.astype(np.float32),
                               data_range=255.0)))
@@ -107,11 +107,11 @@ def write_csv(path: str | os.PathLike, results: list[ImageResult]) -> None:
 
 
 def format_table(results: list[ImageResult]) -> str:
-  lines = [f"{'image':<16} {'size':>9} {'noisy':>8} {'psnr':>8} {'ssim':>7}"]
+  lines = [f"{'image':<16} {'size':>9} {'input':>8} {'psnr':>8} {'ssim':>7}"]
   for r in results:
-    lines.append(f"{r.name:<16} {f'{r.height}x{r.width}':>9} {r.psnr_noisy:8.3f} "
+    lines.append(f"{r.name:<16} {f'{r.height}x{r.width}':>9} {r.psnr_input:8.3f} "
                  f"{r.psnr:8.3f} {r.ssim:7.4f}")
   mean = lambda f: float(np.mean([getattr(r, f) for r in results]))
-  lines.append(f"{'mean':<16} {'':>9} {mean('psnr_noisy'):8.3f} {mean('psnr'):8.3f} "
+  lines.append(f"{'mean':<16} {'':>9} {mean('psnr_input'):8.3f} {mean('psnr'):8.3f} "
                f"{mean('ssim'):7.4f}")
   return "\n".join(lines)

@@ -144,7 +144,7 @@ def evaluate_state(apply, state, val_source, config, step: int, workdir: Path, w
       writer.write_image(step, f"eval/{result.name}", grid)
   summary = {"psnr": float(np.mean([r.psnr for r in results])),
              "ssim": float(np.mean([r.ssim for r in results])),
-             "psnr_input": float(np.mean([r.psnr_noisy for r in results])),
+             "psnr_input": float(np.mean([r.psnr_input for r in results])),
              **evaluate.mean_metrics(results)}
   writer.write(step, summary, prefix="eval/")
   return summary

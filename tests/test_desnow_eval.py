@@ -53,7 +53,7 @@ def test_crops_protocol_is_the_batch_psnr_of_the_clipped_float_output_and_input_
   out = np.clip(x + 0.3, 0, 1)  # float, clipped: no uint8 rounding
   assert result.protocol == "crops"
   assert result.psnr == pytest.approx(10 * np.log10(1 / np.mean((out - y) ** 2)), abs=1e-4)
-  assert result.psnr_noisy == pytest.approx(10 * np.log10(1 / np.mean((x - y) ** 2)), abs=1e-4)
+  assert result.psnr_input == pytest.approx(10 * np.log10(1 / np.mean((x - y) ** 2)), abs=1e-4)
   ssim = lambda a, b: np.mean([_skimage_ssim(p, q, 1.0) for p, q in zip(a, b)])  # noqa: E731
   assert result.ssim == pytest.approx(ssim(out, y), abs=1e-4)
   assert result.metrics["ssim_input"] == pytest.approx(ssim(x, y), abs=1e-4)

@@ -90,7 +90,7 @@ def test_random_crop_evaluation_with_fresh_noise():
   b, _ = tasks.get("denoise").evaluate_record(ident, _record("b.png", img), opts)
   assert (a1.height, a1.width) == (16, 16) and grid.shape[0] == 16
   assert a1 == a2  # reproducible
-  assert a1.psnr_noisy != b.psnr_noisy  # another image: another crop and noise draw
+  assert a1.psnr_input != b.psnr_input  # another image: another crop and noise draw
   crop, seed = denoise.random_crop(img, 16, 0, "a.png")
   assert any(np.array_equal(crop, img[t:t + 16, l:l + 16]) for t in range(25) for l in range(33))
   # identity output: the course's PSNR of the noisy crop on [-1, 1], ~ 20 log10(255 / sigma)

@@ -50,13 +50,13 @@ def main(argv):
         images.write_image(out / "grids" / split / f"{Path(result.name).stem}.png", grid)
     csv = out / (f"per_image_{split}.csv" if split else "per_image.csv")
     evaluate.write_csv(csv, results)
-    print(f"== {split or cfg.data_dir} (psnr_noisy: the {task.input_name} input) ==")
+    print(f"== {split or cfg.data_dir} (psnr_input: the {task.input_name} input) ==")
     print(evaluate.format_table(results))
     print(f"wrote {csv}")
     mean = lambda field: sum(getattr(r, field) for r in results) / len(results)  # noqa: E731
     protocol = f" protocol={results[0].protocol}" if results[0].protocol else ""
     others = "".join(f" mean_{k}={v:.4f}" for k, v in evaluate.mean_metrics(results).items())
-    print(f"{split + ': ' if split else ''}mean_psnr_input={mean('psnr_noisy'):.4f} "
+    print(f"{split + ': ' if split else ''}mean_psnr_input={mean('psnr_input'):.4f} "
           f"mean_psnr={mean('psnr'):.4f} mean_ssim={mean('ssim'):.4f}{others}{protocol}")
 
 

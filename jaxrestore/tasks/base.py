@@ -40,7 +40,7 @@ class Task:
   Attributes:
     make_setup: ``config -> steps.Setup``: the model(s), optimiser(s), loss and jitted step.
     evaluate_record: ``(apply, record, EvalOptions) -> (ImageResult, grid)`` of one
-      validation or test record; ``ImageResult.psnr_noisy`` is the input's PSNR.
+      validation or test record; ``ImageResult.psnr_input`` is the input's PSNR.
     eval_sources: ``(data_dir, splits, cache_dir) -> {split: records}``: the dataset
       layout the evaluate CLI reads (a record is a dict of encoded images and ``name``).
     input_name: what the input is (``noisy``, ``snowy``, ``rainy``), for printed tables.

@@ -79,7 +79,7 @@ def make_setup(config) -> steps.Setup:
 
 
 def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
-  """(ImageResult with psnr_noisy = the rainy input's, grid) of one (input, clean) record."""
+  """(ImageResult with psnr_input = the rainy input's, grid) of one (input, clean) record."""
   cast_name = opts.uint8_cast if opts else "round"  # RGB, no added noise: nothing else read
   if cast_name not in metrics.UINT8_CASTS:
     raise errors.ConfigError(f"uint8_cast must be one of {sorted(metrics.UINT8_CASTS)}, "
@@ -102,7 +102,7 @@ def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
                              metrics.luma_uint8(clean))
   result = evaluate.ImageResult(
       name=name, height=h, width=w,
-      psnr_noisy=float(skimage.metrics.peak_signal_noise_ratio(y_clean, y_rainy)),
+      psnr_input=float(skimage.metrics.peak_signal_noise_ratio(y_clean, y_rainy)),
       psnr=float(skimage.metrics.peak_signal_noise_ratio(y_clean, y_out)),
       ssim=float(skimage.metrics.structural_similarity(y_clean, y_out)))
   return result, images.grid(rainy, np.repeat(attention, 3, axis=-1), restored, clean)

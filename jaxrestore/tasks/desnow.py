@@ -5,7 +5,7 @@ levels (``jaxrestore.losses.desnow``).
 Evaluation protocols (``EvalOptions.protocol``, named in each ``ImageResult``):
 
 * ``"whole"`` (the default): PSNR / SSIM of the whole ``clip(y_hat)`` as uint8
-  against the clean image, beside the snowy input's (``psnr_noisy``, and
+  against the clean image, beside the snowy input's (``psnr_input``, and
   ``ssim_input`` among the result's metrics); comparable across papers that score
   whole images.
 * ``"crops"``: the paper's validation, a batch of ``CROPS`` random aligned
@@ -80,7 +80,7 @@ def _crops_metrics(apply, record, snowy, clean, seed):
 
 
 def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
-  """(ImageResult with psnr_noisy = the snowy input's PSNR, grid) of one paired record."""
+  """(ImageResult with psnr_input = the snowy input's PSNR, grid) of one paired record."""
   protocol = (opts.protocol if opts else "") or "whole"
   if protocol not in PROTOCOLS:
     raise errors.ConfigError(f"desnow evaluation protocol must be one of "
@@ -99,7 +99,7 @@ def evaluate_record(apply, record, opts: base.EvalOptions | None = None):
                                            data_range=255.0)) for a in (snowy, y_hat))
   result = evaluate.ImageResult(
       name=base.record_name(record), height=clean.shape[0], width=clean.shape[1],
-      psnr_noisy=psnr_input, psnr=psnr, ssim=ssim, protocol=protocol,
+      psnr_input=psnr_input, psnr=psnr, ssim=ssim, protocol=protocol,
       metrics={"ssim_input": ssim_input})
   return result, images.grid(snowy, y_hat, np.repeat(z, 3, axis=-1), clean)
 
