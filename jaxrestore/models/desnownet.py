@@ -178,50 +178,47 @@ class _Factory:
     return nnx.List(units)
 
 
-class Mixed3a(nnx.Module):
+class _Branches(nnx.Module):
+  """An Inception block: branches ``branch0``, ``branch1``, ... (a layer, or a list applied
+  in sequence) on the same input, concatenated on channels."""
+
+  def radius(self):
+    branches = (getattr(self, f"branch{i}") for i in range(4) if hasattr(self, f"branch{i}"))
+    return _parallel(*(radius(b) for b in branches))
+
+
+class Mixed3a(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.pool(cin, "max")
     self.branch1 = f.unit(cin, f.w(96), 3)
     self.out_channels = cin + f.w(96)
 
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
-
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), self.branch1(x)], -1)
 
 
-class Mixed4a(nnx.Module):
+class Mixed4a(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.chain(cin, [(f.w(64), 1), (f.w(96), 3)])
     self.branch1 = f.chain(cin, [(f.w(64), 1), (f.w(64), (1, 7)), (f.w(64), (7, 1)),
                                  (f.w(96), 3)])
     self.out_channels = 2 * f.w(96)
 
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
-
   def __call__(self, x):
     return jnp.concatenate([sequential(self.branch0, x), sequential(self.branch1, x)], -1)
 
 
-class Mixed5a(nnx.Module):
+class Mixed5a(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.unit(cin, f.w(192), 3)
     self.branch1 = f.pool(cin, "max")
     self.out_channels = f.w(192) + cin
 
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
-
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), self.branch1(x)], -1)
 
 
-class InceptionA(nnx.Module):
+class InceptionA(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.unit(cin, f.w(96), 1)
     self.branch1 = f.chain(cin, [(f.w(64), 1), (f.w(96), 3)])
@@ -229,31 +226,23 @@ class InceptionA(nnx.Module):
     self.branch3 = nnx.List([f.pool(cin, "avg"), f.unit(cin, f.w(96), 1)])
     self.out_channels = 4 * f.w(96)
 
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
-
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), sequential(self.branch2, x),
                             sequential(self.branch3, x)], -1)
 
 
-class ReductionA(nnx.Module):
+class ReductionA(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.unit(cin, f.w(384), 3)
     self.branch1 = f.chain(cin, [(f.w(192), 1), (f.w(224), 3), (f.w(256), 3)])
     self.branch2 = f.pool(cin, "max")
     self.out_channels = f.w(384) + f.w(256) + cin
 
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
-
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), self.branch2(x)], -1)
 
 
-class InceptionB(nnx.Module):
+class InceptionB(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.unit(cin, f.w(384), 1)
     self.branch1 = f.chain(cin, [(f.w(192), 1), (f.w(224), (1, 7)), (f.w(256), (7, 1))])
@@ -262,26 +251,18 @@ class InceptionB(nnx.Module):
     self.branch3 = nnx.List([f.pool(cin, "avg"), f.unit(cin, f.w(128), 1)])
     self.out_channels = f.w(384) + 2 * f.w(256) + f.w(128)
 
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
-
   def __call__(self, x):
     return jnp.concatenate([self.branch0(x), sequential(self.branch1, x), sequential(self.branch2, x),
                             sequential(self.branch3, x)], -1)
 
 
-class ReductionB(nnx.Module):
+class ReductionB(_Branches):
   def __init__(self, f: _Factory, cin):
     self.branch0 = f.chain(cin, [(f.w(192), 1), (f.w(192), 3)])
     self.branch1 = f.chain(cin, [(f.w(256), 1), (f.w(256), (1, 7)), (f.w(320), (7, 1)),
                                  (f.w(320), 3)])
     self.branch2 = f.pool(cin, "max")
     self.out_channels = f.w(192) + f.w(320) + cin
-
-  def radius(self):
-    return _parallel(*(radius(getattr(self, f"branch{i}")) for i in range(4)
-                       if hasattr(self, f"branch{i}")))
 
   def __call__(self, x):
     return jnp.concatenate([sequential(self.branch0, x), sequential(self.branch1, x), self.branch2(x)], -1)
