@@ -1,5 +1,8 @@
 import pytest
+from flax import nnx
 
+import jaxrestore.models as jm
+from jaxrestore import checkpoints
 from jaxrestore.config_defaults import base_config
 
 
@@ -26,3 +29,10 @@ def tiny_config(data_cache):
   c.checkpoint_every = 3
   c.eval.num_grids = 1
   return c
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+  """A small gray DnCNN saved as a model dir (what the CLIs load)."""
+  model = jm.create("dncnn", depth=4, features=8, rngs=nnx.Rngs(0))
+  return checkpoints.save_model(tmp_path / "model", model, "dncnn", depth=4, features=8)

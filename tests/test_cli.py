@@ -6,10 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from flax import nnx
 from PIL import Image
 
-import jaxrestore.models as jm
 from jaxrestore import checkpoints, porting
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,12 +18,6 @@ def _run(script, *args):
                        capture_output=True, text=True, timeout=600)
   assert out.returncode == 0, out.stderr[-3000:]
   return out.stdout
-
-
-@pytest.fixture
-def model_dir(tmp_path):
-  model = jm.create("dncnn", depth=4, features=8, rngs=nnx.Rngs(0))
-  return checkpoints.save_model(tmp_path / "model", model, "dncnn", depth=4, features=8)
 
 
 @pytest.fixture

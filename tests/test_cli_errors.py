@@ -21,11 +21,9 @@ import numpy as np
 import pytest
 from absl import app
 from absl.testing import flagsaver
-from flax import nnx
 from PIL import Image
 
-import jaxrestore.models as jm
-from jaxrestore import checkpoints, cli, errors, porting
+from jaxrestore import cli, errors, porting
 from jaxrestore.data import datasets, images
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,12 +103,6 @@ def bad_images(tmp_path):
   _png_bits(d / "oversized.png", side, side)
   Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(d / "rgb.png")  # the model is gray
   return d
-
-
-@pytest.fixture
-def model_dir(tmp_path):
-  model = jm.create("dncnn", depth=4, features=8, rngs=nnx.Rngs(0))
-  return checkpoints.save_model(tmp_path / "model", model, "dncnn", depth=4, features=8)
 
 
 @pytest.fixture
