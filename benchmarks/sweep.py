@@ -3,22 +3,25 @@ a time in torch, and the network-B schedule's wall time extrapolated from it.
 
     python scripts/bench.py --config=configs/bench.py --config.sections="('sweep',)"
 
-For course net B (up-sampling kernel 5, down-sampling kernel 2) at widths (16, 32) and
-(32, 64) and batch 4, 16 and 64 on 32x32 crops: ``jax vmapped group`` is one call of the
-sweep's jitted group step (``sweep.make_group_step``: LANES configurations, each with its
-own batch gathered from a uint8 pool, as ``configs/sweep_course_net_b.py``'s groups of
-2 momenta x 3 learning rates), ``jax mapped group`` the same with ``sweep.lanes="map"``; ``torch explicit`` and ``torch autograd`` train one
+For course net B (up-sampling kernel 5) at widths (16, 32) and (32, 64), down-sampling
+kernel 2 and 4 and batch 4, 16 and 64 on 32x32 crops: ``jax vmapped group`` is one call
+of the sweep's jitted group step (``sweep.make_group_step``: LANES configurations, each
+with its own batch gathered from a uint8 pool, as ``configs/sweep_course_net_b.py``'s
+groups of 2 momenta x 3 learning rates), ``jax mapped group`` the same with
+``sweep.lanes="map"``; ``torch explicit`` and ``torch autograd`` train one
 configuration (``benchmarks/explicit.py``'s runners: the explicit twin, and ``torch.nn`` +
 ``torch.optim.SGD``). A row's ``extra["ms_per_config_step"]`` is its ms over its number of
 configurations; ``ratios`` compare those.
 
 ``estimate(rows)`` turns the measured costs into the wall time of the network-B grid's
-three stages (``configs/sweep_course_net_b.py``): 288 trainable settings x 10 epochs x
+three stages (``configs/sweep_course_net_b.py``): all 576 settings x 10 epochs x
 (1000 // batch) steps, then 20 x 20 epochs x (5000 // batch), then 1 x 5 x (50000 // batch);
-widths (8, 32) are costed as (16, 32) and (16, 64) as (32, 64), kernel 3 as kernel 5
-(upper bounds); stages 2 and 3 as the source's final setting (16, 32), batch 4: stage 2's
-20 at the group's cost per configuration-step, stage 3's one alone (``jax one config``, a
-group of 1); plus the measured first call (compile) per group.
+widths (8, 32) are costed as (16, 32) and (16, 64) as (32, 64), up kernel 3 as 5 (upper
+bounds); stages 2 and 3 as the source's final setting (16, 32), down kernel 2, batch 4:
+stage 2's 20 at the group's cost per configuration-step, stage 3's one alone (``jax one
+config``, a group of 1); plus the measured first call (compile) per group: 8 groups of 6
+(2 Nesterov x 2 up kernels x 2 down kernels; the 2 momenta x 3 lr share a program) per
+(widths, batch).
 """
 import jax.numpy as jnp
 import numpy as np
@@ -34,6 +37,7 @@ from torch_ref import explicit as TE
 LANES = 6
 WIDTHS = ((16, 32), (32, 64))
 BATCHES = (4, 16, 64)
+DOWN_KERNELS = (2, 4)
 
 
 def _group_runner(net, batch: int, lanes: int, size: int, rng, mode: str = "vmap"):
@@ -51,9 +55,10 @@ def _group_runner(net, batch: int, lanes: int, size: int, rng, mode: str = "vmap
   return run
 
 
-def case_runners(widths, batch: int, size: int = 32, lanes: int = LANES, seed: int = 0):
+def case_runners(widths, batch: int, down_kernel: int = 2, size: int = 32, lanes: int = LANES,
+                 seed: int = 0):
   rng = np.random.RandomState(seed)
-  kw = {"channels": widths, "up_kernel": 5, "down_kernel": 2}
+  kw = {"channels": widths, "up_kernel": 5, "down_kernel": down_kernel}
   x = rng.rand(batch, 3, size, size).astype(np.float32)
   t = np.clip(x + rng.normal(0, 0.1, x.shape), 0, 1).astype(np.float32)
   xt, tt = torch.from_numpy(x), torch.from_numpy(t)
@@ -61,7 +66,7 @@ def case_runners(widths, batch: int, size: int = 32, lanes: int = LANES, seed: i
   net = JE.course_net_b(**kw)
   runners = {"jax vmapped group": _group_runner(net, batch, lanes, size, rng, "vmap"),
              "jax mapped group": _group_runner(net, batch, lanes, size, rng, "map")}
-  if (widths, batch) == ((16, 32), 4):  # stage 3 trains one configuration alone
+  if (widths, batch, down_kernel) == ((16, 32), 4, 2):  # stage 3 trains one configuration alone
     runners["jax one config"] = _group_runner(JE.course_net_b(**kw), batch, 1, size, rng)
   return {**runners,
           "torch explicit": _torch_explicit_runner(TE.course_net_b(**kw), xt, tt),
@@ -70,16 +75,17 @@ def case_runners(widths, batch: int, size: int = 32, lanes: int = LANES, seed: i
 
 @section("sweep")
 def sweep_section(*, quick: bool, warmup: int, repeats: int):
-  cases = [((16, 32), 4)] if quick else [(w, b) for w in WIDTHS for b in BATCHES]
+  cases = ([((16, 32), 4, 2)] if quick else
+           [(w, b, k) for w in WIDTHS for b in BATCHES for k in DOWN_KERNELS])
   rows = []
-  for widths, batch in cases:
-    case = f"course_net_b {widths} b{batch} 32x32, {LANES} configs"
-    got = rows_for_case("sweep", case, batch, case_runners(widths, batch), {},
+  for widths, batch, down_kernel in cases:
+    case = f"course_net_b {widths} down {down_kernel} b{batch} 32x32, {LANES} configs"
+    got = rows_for_case("sweep", case, batch, case_runners(widths, batch, down_kernel), {},
                         warmup=warmup, repeats=max(3, repeats // 2))
     for r in got:
       n = LANES if r.impl.endswith("group") else 1
       r.extra = {"configs": n, "ms_per_config_step": r.ms / n, "batch": batch,
-                 "widths": list(widths)}
+                 "widths": list(widths), "down_kernel": down_kernel}
     for group in got[:2]:
       group.ratios = {r.impl: group.extra["ms_per_config_step"] / r.extra["ms_per_config_step"]
                       for r in got if r.impl.startswith("torch")}
@@ -91,22 +97,24 @@ def sweep_section(*, quick: bool, warmup: int, repeats: int):
 
 def estimate(rows: list[Measurement]) -> dict[str, float]:
   """Seconds of the network-B schedule for each implementation (see the docstring)."""
-  cost = {(r.impl, tuple(r.extra["widths"]), r.extra["batch"]): r for r in rows
-          if r.section == "sweep"}
+  cost = {(r.impl, tuple(r.extra["widths"]), r.extra["batch"], r.extra["down_kernel"]): r
+          for r in rows if r.section == "sweep"}
   costed = {(8, 32): (16, 32), (16, 32): (16, 32), (16, 64): (32, 64), (32, 64): (32, 64)}
   out = {}
   for impl in ("jax vmapped group", "jax mapped group", "torch explicit", "torch autograd"):
-    def step_s(widths, batch):
-      return cost[(impl, costed[widths], batch)].extra["ms_per_config_step"] / 1e3
+    def step_s(widths, batch, down_kernel):
+      row = cost[(impl, costed[widths], batch, down_kernel)]
+      return row.extra["ms_per_config_step"] / 1e3
 
-    def compile_s(widths, batch):
-      return cost[(impl, costed[widths], batch)].compile_s if impl.startswith("jax") else 0.0
-    # stage 1: 2 nesterov x 2 momenta x 3 lr x 4 widths x 2 up kernels x 3 batches
-    # (down kernel 4 is "incompatible shapes": not trained), groups of 6
-    s1 = sum(24 * 10 * (1000 // b) * step_s(w, b) + 4 * compile_s(w, b)
-             for w in costed for b in BATCHES)
-    s2 = 20 * 20 * (5000 // 4) * step_s((16, 32), 4) + 4 * compile_s((16, 32), 4)
-    alone = cost[("jax one config" if impl.startswith("jax") else impl, (16, 32), 4)]
+    def compile_s(widths, batch, down_kernel):
+      row = cost[(impl, costed[widths], batch, down_kernel)]
+      return row.compile_s if impl.startswith("jax") else 0.0
+    # stage 1, per (widths, batch, down kernel): 2 nesterov x 2 up kernels x 2 momenta x 3 lr
+    # = 24 settings in 4 groups of 6
+    s1 = sum(24 * 10 * (1000 // b) * step_s(w, b, k) + 4 * compile_s(w, b, k)
+             for w in costed for b in BATCHES for k in DOWN_KERNELS)
+    s2 = 20 * 20 * (5000 // 4) * step_s((16, 32), 4, 2) + 4 * compile_s((16, 32), 4, 2)
+    alone = cost[("jax one config" if impl.startswith("jax") else impl, (16, 32), 4, 2)]
     s3 = 5 * (50000 // 4) * alone.ms / 1e3 + (alone.compile_s if impl.startswith("jax") else 0)
     out[impl] = {"stage1_s": s1, "stage2_s": s2, "stage3_s": s3, "total_s": s1 + s2 + s3}
   return out

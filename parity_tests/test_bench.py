@@ -141,17 +141,20 @@ def test_scaling_plot_of_hand_made_rows(tmp_path):
 def test_sweep_schedule_estimate_of_hand_made_rows():
   """Every configuration-step 1 ms and every compile 2 s: the schedule's step counts."""
   rows = [core.Measurement("sweep", "c", impl, ms, 1.0, 2.0,
-                           extra={"ms_per_config_step": 1.0, "batch": b, "widths": list(w)})
+                           extra={"ms_per_config_step": 1.0, "batch": b, "widths": list(w),
+                                  "down_kernel": k})
           for w in sweep_bench.WIDTHS for b in sweep_bench.BATCHES
+          for k in sweep_bench.DOWN_KERNELS
           for impl, ms in (("jax vmapped group", 6.0), ("jax mapped group", 6.0),
                            ("torch explicit", 1.0), ("torch autograd", 1.0))]
   rows.append(core.Measurement("sweep", "c", "jax one config", 1.0, 1.0, 2.0,
                                extra={"ms_per_config_step": 1.0, "batch": 4,
-                                      "widths": [16, 32]}))
+                                      "widths": [16, 32], "down_kernel": 2}))
   est = sweep_bench.estimate(rows)
-  steps1 = 4 * 24 * 10 * (250 + 62 + 15)  # 4 widths x 24 settings per (widths, batch) cell
+  steps1 = 576 * 10 * (250 + 62 + 15) // 3  # each of the 3 batch sizes has 192 settings
   assert est["torch autograd"]["stage1_s"] == pytest.approx(steps1 / 1e3)
-  assert est["jax mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 48 * 2.0)
+  # 576 settings in groups of 6 (2 momenta x 3 lr), each group compiled once
+  assert est["jax mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 96 * 2.0)
   assert est["torch explicit"]["stage2_s"] == pytest.approx(20 * 20 * 1250 / 1e3)
   assert est["jax vmapped group"]["stage3_s"] == pytest.approx(5 * 12500 / 1e3 + 2.0)
 
