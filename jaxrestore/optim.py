@@ -77,7 +77,7 @@ def make_optimizer(cfg) -> optax.GradientTransformation:
     return optax.adamw(lr, b1=cfg.b1, b2=cfg.b2, eps=cfg.eps, weight_decay=wd)
   if name == "sgd":
     parts = [optax.add_decayed_weights(wd)] if wd else []
-    if cfg.momentum:
+    if cfg.momentum or cfg.nesterov:  # nesterov without momentum: torch_momentum refuses it
       parts.append(torch_momentum(cfg.momentum, cfg.dampening, cfg.nesterov))
     parts.append(optax.scale_by_learning_rate(lr))
     return optax.chain(*parts)

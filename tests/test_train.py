@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import processes
-from jaxrestore import config_defaults, optim, steps, train
+from jaxrestore import config_defaults, errors, optim, steps, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -180,6 +180,17 @@ def test_sgd_matches_torch(momentum, dampening, nesterov, wd):
     tp.grad = torch.from_numpy(g.copy())
     topt.step()
   np.testing.assert_allclose(np.asarray(p), tp.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("momentum,dampening", [(0.0, 0.0), (0.9, 0.5)])
+def test_sgd_refuses_nesterov_where_torch_does(momentum, dampening):
+  cfg = config_defaults.optimizer_config()
+  cfg.update(name="sgd", momentum=momentum, dampening=dampening, nesterov=True)
+  with pytest.raises(ValueError, match="Nesterov"):
+    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=momentum,
+                    dampening=dampening, nesterov=True)
+  with pytest.raises(errors.ConfigError, match="nesterov momentum needs momentum > 0"):
+    optim.make_optimizer(cfg)
 
 
 def test_adam_weight_decay_is_torch_coupled_l2():
