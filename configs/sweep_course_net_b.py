@@ -27,7 +27,7 @@ on 1000 pairs for 2 epochs took 403 s; best 21.78 dB (momentum 0.9, lr 0.05, bat
 noisy input 20.57 dB); Nesterov with momentum 0 equals plain SGD to the digit; the 24
 down-kernel-4 settings were "incompatible shapes" (run before the padding fix landed).
 The full schedule is estimated at
-~15 h on this machine under that load (docs/performance.md, Sweeps).
+at least ~25 h on this machine under that load, above 6 h quiet (docs/performance.md, Sweeps).
 """
 from pathlib import Path
 
