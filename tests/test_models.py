@@ -99,17 +99,24 @@ def test_initialisers_share_a_program_between_shapes_and_trace_under_jit():
   np.testing.assert_array_equal(traced, jax.random.normal(key, (3, 3, 4, 5)) * jnp.float32(0.5))
 
 
+# bad arguments are ConfigErrors: a CLI shows them as one line, without a traceback
 @pytest.mark.parametrize("depth", [5, 7, 4])
 def test_u_models_need_even_depth(depth):
-  with pytest.raises(ValueError, match="even depth >= 6"):
+  with pytest.raises(errors.ConfigError, match="even depth >= 6"):
     jm.create("ece285_udncnn", depth=depth, rngs=nnx.Rngs(0))
 
 
 def test_bad_residual_and_channels():
-  with pytest.raises(ValueError, match="residual"):
+  with pytest.raises(errors.ConfigError, match="residual"):
     jm.create("dncnn", residual="sub", rngs=nnx.Rngs(0))
-  with pytest.raises(ValueError, match="in_channels == out_channels"):
+  with pytest.raises(errors.ConfigError, match="in_channels == out_channels"):
     jm.create("dncnn", in_channels=1, out_channels=3, rngs=nnx.Rngs(0))
+  with pytest.raises(errors.ConfigError, match="layout must be"):
+    jm.create("dncnn", layout="keras", rngs=nnx.Rngs(0))
+  with pytest.raises(errors.ConfigError, match="pool must be 'conv' or 'pool'"):
+    jm.create("desnownet", pool="max", rngs=nnx.Rngs(0))
+  with pytest.raises(errors.ConfigError, match="needs RGB input"):
+    jm.create("desnownet", in_channels=1, rngs=nnx.Rngs(0))
 
 
 # The framework project's table: (kernel_size, stride, padding, dilation) -> trained at 32x32

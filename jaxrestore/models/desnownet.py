@@ -56,6 +56,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from jaxrestore import errors
 from jaxrestore.models import initializers
 from jaxrestore.models.layers import (BatchNorm2d, Conv, PReLU, avg_pool, clamp, max_pool,
                                       sequential)
@@ -154,7 +155,7 @@ class _Factory:
 
   def __init__(self, factor, pool, use_bn, rngs, dtype):
     if pool not in ("conv", "pool"):
-      raise ValueError(f"pool must be 'conv' or 'pool', got {pool!r}")
+      raise errors.ConfigError(f"pool must be 'conv' or 'pool', got {pool!r}")
     self.factor, self.pool_mode, self.use_bn, self.rngs = factor, pool, use_bn, rngs
     self.dtype = dtype
 
@@ -439,7 +440,7 @@ class DesnowNet(nnx.Module):
                use_bn: bool = True, identity_init: bool = False, *, rngs: nnx.Rngs,
                dtype=None):
     if in_channels != 3:
-      raise ValueError("DesnowNet's formation model needs RGB input (in_channels=3)")
+      raise errors.ConfigError("DesnowNet's formation model needs RGB input (in_channels=3)")
     f = _Factory(width_factor, pool, use_bn, rngs, dtype)
     self.in_channels = in_channels
     self.descriptor_t = Descriptor(3, f, pyramid_channels, gamma, tuple(blocks))

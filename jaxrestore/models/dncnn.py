@@ -29,6 +29,7 @@ import math
 import jax
 from flax import nnx
 
+from jaxrestore import errors
 from jaxrestore.models.layers import (BatchNorm2d, conv2d, he_normal, max_pool2x2_with_indices,
                                       max_unpool2x2, torch_default_kernel)
 from jaxrestore.models.registry import register
@@ -66,13 +67,13 @@ class DnCNN(nnx.Module):
                dtype=None):
     out_channels = in_channels if out_channels is None else out_channels
     if depth < 2:
-      raise ValueError(f"depth must be >= 2 convolutions, got {depth}")
+      raise errors.ConfigError(f"depth must be >= 2 convolutions, got {depth}")
     if residual not in ("add", "subtract", "none"):
-      raise ValueError(f"residual must be 'add', 'subtract' or 'none', got {residual!r}")
+      raise errors.ConfigError(f"residual must be 'add', 'subtract' or 'none', got {residual!r}")
     if residual != "none" and in_channels != out_channels:
-      raise ValueError("a residual DnCNN needs in_channels == out_channels")
+      raise errors.ConfigError("a residual DnCNN needs in_channels == out_channels")
     if layout not in ("kair", "ece285"):
-      raise ValueError(f"layout must be 'kair' or 'ece285', got {layout!r}")
+      raise errors.ConfigError(f"layout must be 'kair' or 'ece285', got {layout!r}")
     self.in_channels = in_channels
     self.residual = residual
     self.layout = layout
@@ -105,7 +106,7 @@ def _check_channels(x, channels):
 
 def _check_u_depth(depth):
   if depth < 6 or depth % 2:
-    raise ValueError(f"U-shaped DnCNNs need an even depth >= 6 convolutions, got {depth}")
+    raise errors.ConfigError(f"U-shaped DnCNNs need an even depth >= 6 convolutions, got {depth}")
 
 
 class UDnCNN(nnx.Module):
