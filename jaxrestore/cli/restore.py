@@ -52,7 +52,9 @@ def main(argv):
                                   key=cfg.checkpoint_key or None,
                                   rename=tuple(cfg.checkpoint_rename),
                                   precision=cfg.precision)
-  overlap = tiling.receptive_overlap(model) if cfg.overlap < 0 else cfg.overlap
+  overlap = 0  # whole images (tile=0) need none
+  if cfg.tile:
+    overlap = tiling.receptive_overlap(model) if cfg.overlap < 0 else cfg.overlap
   if cfg.tile and overlap >= cfg.tile:
     raise errors.ConfigError(f"config.tile={cfg.tile} must exceed the overlap {overlap} "
                              f"(twice the model's receptive-field radius): raise it, or 0 for "
