@@ -5,9 +5,9 @@ one jitted program, state donated, for the D step then the G step; and the
 eval-mode generator ``apply``); ``torch eager`` is ``torch_ref.gan.train_step``
 and the twin generator under ``no_grad``. The torch generator and discriminator
 load the setup's initial weights; the perceptual loss's VGG16 is random but the
-same on both sides (saved as a model directory for ``config.gan.vgg``). The
-CPU recipe's shapes (``configs/attentive_gan.py:cpu``: crops of 64, batch 4, 4
-recurrent steps), the recipe's losses and Adam for G and D; once per
+same on both sides (saved as a model directory for ``config.gan.vgg``). Crops of 64
+as the CPU recipe (``configs/attentive_gan.py:cpu``), batch 4 (the recipes train at 1),
+4 recurrent steps; the paper recipe's losses and Adam (constant 1e-4) for G and D; once per
 ``config.precisions`` (bfloat16: the setup with ``config.precision='bfloat16'``
 against the torch step and generator under ``torch.autocast``).
 """

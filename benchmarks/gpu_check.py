@@ -81,7 +81,7 @@ def main(argv):
   if not devices:
     import jax  # pylint: disable=g-import-not-at-top
     cli.fail(f"no GPU: JAX sees only {jax.default_backend()} devices; on a GPU machine install "
-             "the CUDA build (pip install -e '.[cuda12]', README 'GPU')", NO_GPU_EXIT)
+             "the CUDA build (pip install -e '.[cuda12]', README 'Precision and GPU')", NO_GPU_EXIT)
   import torch  # pylint: disable=g-import-not-at-top
   from benchmarks import core, denoisers  # noqa: F401  pylint: disable=g-import-not-at-top
   kind = devices[0].device_kind

@@ -15,7 +15,7 @@ from jaxrestore import metrics as jmetrics
 from jaxrestore import porting
 from torch_ref import metrics as tmetrics
 
-# DEVELOPERS.md: float32 on CPU, outputs within atol = rtol = 1e-5, PSNR within 1e-3 dB.
+# docs/contributing.md: float32 on CPU, outputs within atol = rtol = 1e-5, PSNR within 1e-3 dB.
 ATOL = RTOL = 1e-5
 PSNR_TOL_DB = 1e-3
 

@@ -20,8 +20,8 @@ from parity_tests.helpers import (BF16_U, assert_bf16_errors, calibrate_batchnor
                                   grads_as_torch_names, nchw_to_nhwc, nhwc_to_nchw,
                                   scale_to_denoiser_output)
 
-# (registry name, kwargs, input NCHW, convolutions on the deepest path, residual, output of
-# interest); small shapes, the presets' widths
+# (registry name, kwargs, input NCHW, convolutions on the deepest path, residual); small
+# shapes, the presets' widths
 CASES = {
     "kair_dncnn17": ("kair_dncnn17", {}, (2, 1, 24, 24), 17, True),
     "ece285_dncnn": ("ece285_dncnn", {}, (2, 3, 24, 24), 8, True),

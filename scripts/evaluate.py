@@ -1,4 +1,7 @@
-"""Evaluates a denoiser: python scripts/evaluate.py --config=configs/evaluate_kair_dncnn25.py"""
+"""Evaluates a model on its task's test data.
+
+    python scripts/evaluate.py --config=configs/evaluate_kair_dncnn25.py
+"""
 from jaxrestore.cli import evaluate
 
 if __name__ == "__main__":

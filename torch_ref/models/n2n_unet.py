@@ -20,8 +20,6 @@ from torch_ref.models.registry import register
 
 ENCODER = ["enc_conv0", "enc_conv1", "enc_conv2", "enc_conv3", "enc_conv4", "enc_conv5",
            "enc_conv6"]
-DECODER = ["dec_conv5", "dec_conv5b", "dec_conv4", "dec_conv4b", "dec_conv3", "dec_conv3b",
-           "dec_conv2", "dec_conv2b", "dec_conv1a", "dec_conv1b"]
 
 
 def _conv(cin, cout, gain=math.sqrt(2)):
