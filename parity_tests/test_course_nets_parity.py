@@ -113,11 +113,15 @@ def test_four_forms_agree_on_output_and_gradients(name, kwargs, hw):
 
 @pytest.mark.parametrize("name", ["course_net_a", "course_net_b"])
 def test_weights_round_trip_through_all_four(name):
-  net, texp, jexp, params, model, *_ = _four(name, {}, 32)
+  net, _, _, params, model, *_ = _four(name, {}, 32)
   sd = net.state_dict()
-  # NNX -> explicit JAX -> explicit torch -> torch.nn: every key, bit for bit.
+  # NNX -> explicit JAX -> explicit torch -> torch.nn: every key, bit for bit, each step
+  # loaded into other weights (zeros, another seed), so that no step can pass by doing nothing
   from_nnx = {k: v.numpy() for k, v in porting.to_torch_state_dict(model).items()}
-  again = JE.state_dict(JE.load_state_dict(params, from_nnx))
+  again = JE.state_dict(JE.load_state_dict(jax.tree.map(jnp.zeros_like, params), from_nnx))
+  torch.manual_seed(9)
+  texp = TE.NETS[name]()
+  assert not torch.equal(texp.state_dict()["0.weight"], sd["0.weight"])
   texp.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in again.items()})
   fresh = tm.create(name)
   fresh.load_state_dict(texp.state_dict())

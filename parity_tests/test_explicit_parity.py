@@ -73,6 +73,7 @@ def test_jax_equals_torch_twin(name, make, make_nn, shape):
   np.testing.assert_allclose(_to_nchw(yj), yt.numpy(), rtol=RTOL, atol=ATOL)
   np.testing.assert_allclose(_to_nchw(gxj), gxt.numpy(), rtol=RTOL, atol=ATOL)
   tgrads = dict(zip(tmod.state_dict(), (g for _, g in tmod.param())))
+  assert sorted(JE.state_dict(gpj)) == sorted(tgrads)  # a gradient for every parameter
   for k, v in JE.state_dict(gpj).items():
     np.testing.assert_allclose(np.asarray(v), tgrads[k].numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 

@@ -105,7 +105,7 @@ def test_pickle_that_would_run_code_is_refused(tmp_path, monkeypatch):
     porting.read_state_dict(p)
   assert not (tmp_path / "PWNED").exists()
   p.write_bytes(pickle.dumps(_Evil()))  # a bare pickle, not a torch zip
-  with pytest.raises(CheckpointError):
+  with pytest.raises(CheckpointError, match="refused to load"):
     porting.read_state_dict(p)
   assert not (tmp_path / "PWNED").exists()
 

@@ -54,7 +54,9 @@ def test_state_dict_round_trip_is_strict():
   sd = E.state_dict(params)
   assert sorted(sd) == ["0.bias", "0.weight", "2.bias", "2.weight"]
   assert sd["2.weight"].shape == (4, 3, 2, 2)  # ConvTranspose2d layout: in, out, kh, kw
-  again = E.load_state_dict(params, sd)
+  other = net.init(jax.random.PRNGKey(1))  # loaded into other weights, it gives params back
+  assert not np.array_equal(jax.tree.leaves(other)[0], jax.tree.leaves(params)[0])
+  again = E.load_state_dict(other, sd)
   assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(again)))
   with pytest.raises(KeyError, match="missing"):
     E.load_state_dict(params, {k: v for k, v in sd.items() if k != "0.bias"})
