@@ -5,7 +5,8 @@
 The source's final model: widths (16, 32), down kernel 2, up kernel 5, Xavier init
 (the preset's default), SGD with Nesterov momentum 0.9, lr 0.01, batch 4. Use
 --config.model=course_net_a for the conv/transpose-conv net (kernel 2, stride 1,
-padding 1; other geometries via --config.model_kwargs="{'kernel_size': 3}").
+padding 1, at this recipe's widths; the source's net A is
+--config.model_kwargs="{'channels': (32, 64)}", other geometries add 'kernel_size' etc.).
 Trains on the embedded images and validates on their held-out split, so it runs
 anywhere; Gaussian noise sigma ~ U[0, 50] per image (the course's pairs had
 unspecified real noise), evaluated against clean images at sigma=25. Measured:

@@ -14,7 +14,8 @@ What differs: the data as configs/sweep_course_net_b.py (random 32x32 crops of
 ../shared/data/color with two Gaussian draws, 50000 pairs; validation on held-out
 images at sigma 25). ``:quick`` trains 3 repeats for 1 epoch on 2000 pairs. Measured
 (2026-12-04, 2 shared cores, before course_net_a took ``dilation``, so with
---config.sweep.axes set to the rows without it): 5 minutes; all rows 11.3-11.5 dB
+--config.sweep.axes set to the rows without it, and at widths (16, 32): this config
+did not yet set the source's (32, 64)): 5 minutes; all rows 11.3-11.5 dB
 (200 steps at lr 1e-4 barely move the net; the source ran 40000), (2,2,1)
 "incompatible shapes" as in the source.
 """
@@ -36,9 +37,11 @@ def get_config(variant: str = "source"):
   c = training_recipe()
   c.sweep = base_sweep_config().sweep
   c.model = "course_net_a"
+  c.model_kwargs.channels = (32, 64)  # Conv(3->32), Conv(32->64): not the net-B recipe's widths
   c.data.batch_size = 10
   c.optimizer.lr = 1e-4
-  c.optimizer.momentum = 0.0
+  c.optimizer.momentum = 0.0  # plain SGD
+  c.optimizer.nesterov = False
   c.sweep.axes = ((("model_kwargs.kernel_size", "model_kwargs.stride", "model_kwargs.padding",
                     "model_kwargs.dilation"),
                    ((2, 1, 0, 1), (2, 2, 0, 1), (2, 1, 0, 2), (2, 2, 0, 2), (2, 1, 1, 1),

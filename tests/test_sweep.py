@@ -34,6 +34,9 @@ def tiny_config():
 
 def test_grid_takes_any_key_zipped_keys_and_groups_by_static_values():
   c = load_config("sweep_course_net_a.py")
+  # the source's net A (32 and 64 channels, plain SGD), not the net-B recipe it starts from
+  assert (c.model_kwargs.channels, c.optimizer.momentum, c.optimizer.nesterov) == (
+      (32, 64), 0.0, False)
   rows = sweep.grid(c.sweep)
   assert len(rows) == 7 and rows[4] == {"model_kwargs.kernel_size": 2, "model_kwargs.stride": 1,
                                         "model_kwargs.padding": 1, "model_kwargs.dilation": 1}
