@@ -90,6 +90,7 @@ def get_config(arg="w4"):
   c.model = "desnownet"
   c.model_kwargs.width_factor = WIDTH_FACTORS[arg]
   c.model_kwargs.pyramid_channels = 192  # per dilation level, the paper's, whatever the width
+  c.model_kwargs.pool = "conv"  # Inception's pools as 3x3 conv units; "pool": stride-1 pooling
   c.data.train = {"kind": "snow100k", "path": "data/snow"}
   c.data.train_split = "train"
   c.data.val = {"kind": "snow100k", "path": "data/snow"}
