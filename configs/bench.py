@@ -33,8 +33,9 @@ def get_config():
   c.threads = os.cpu_count() or 1
   c.peak_flops = 0.0  # the device's peak FLOP/s (float32); > 0 adds the MFU of DnCNN rows
   c.peak_flops_bf16 = 0.0  # the same for the bf16 rows (the card's dense bf16 peak)
-  # the denoisers section runs once per precision: bfloat16 is jaxrestore's precision=
-  # 'bfloat16' against torch.autocast(dtype=bfloat16), rows tagged "bf16"
+  # the denoisers, attentive_gan and desnownet sections run once per precision: bfloat16 is
+  # jaxrestore's precision='bfloat16' against torch.autocast(dtype=bfloat16), rows tagged
+  # "bf16"
   c.precisions = ("float32", "bfloat16")
   c.plot = ""  # PNG path for the ``scaling`` section's plot; "": none
   return c

@@ -7,9 +7,10 @@ Variants: n2n (the default; the target is a second, independent noisy draw) and
 n2c (the noise-to-clean baseline). Gaussian noise with sigma ~ U[0, 50] per
 image, 128x128 crops, batch 8, NVlabs' optimiser: Adam 3e-4 (beta2 0.99), L2.
 Evaluated against clean BSD68 at sigma=25. Lehtinen et al. find n2n and n2c
-nearly equal; compare the two runs at equal steps. Without ../shared, train on
-the embedded images with --config.data.train="{'kind': 'skimage', 'config': 'gray'}"
---config.data.train_split=train.
+nearly equal; compare the two runs at equal steps. Without ../shared, train and
+validate on the embedded images with
+--config.data.train="{'kind': 'skimage', 'config': 'gray'}" --config.data.train_split=train
+--config.data.val="{'kind': 'skimage', 'config': 'gray'}" --config.data.val_split=validation.
 """
 from jaxrestore.config_defaults import base_config
 

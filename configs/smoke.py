@@ -3,7 +3,7 @@
     python scripts/train.py --config=configs/smoke.py --workdir=workdirs/smoke
 
 Expected: loss falls, eval on 'camera' (sigma=25) rises from ~20.6 dB (noisy)
-to ~27 dB; metrics.jsonl, tensorboard/, images/ and checkpoints/ in the workdir.
+to ~27.8 dB (SSIM ~0.70); metrics.jsonl, tensorboard/, images/ and checkpoints/ in the workdir.
 Re-running the same command resumes (and stops at once when it is done).
 """
 from jaxrestore.config_defaults import base_config
