@@ -88,7 +88,8 @@ def test_a_model_saved_under_one_precision_loads_under_the_other(tmp_path):
   assert loaded.conv[0].dtype is None and loaded_bf16.conv[0].dtype == jnp.bfloat16
 
 
-def test_a_run_trains_in_bf16_resumes_in_float32_and_evaluates_in_either(tiny_config, tmp_path):
+def test_a_run_trains_in_bf16_resumes_in_float32_and_evaluates_in_either(tiny_config, tmp_path,
+                                                                          capsys):
   tiny_config.precision = "bfloat16"
   tiny_config.num_steps = 3
   state, summary = train.train_and_evaluate(tiny_config, tmp_path)
@@ -98,7 +99,9 @@ def test_a_run_trains_in_bf16_resumes_in_float32_and_evaluates_in_either(tiny_co
   assert np.isfinite(summary["psnr"])
   tiny_config.precision = "float32"
   tiny_config.num_steps = 6
+  capsys.readouterr()
   state, _ = train.train_and_evaluate(tiny_config, tmp_path)  # resumes the bf16 run at step 3
+  assert f"resumed from {tmp_path / 'checkpoints'} at step 3" in capsys.readouterr().out
   assert int(state.step) == 6
   x = jax.random.uniform(jax.random.key(0), (1, 16, 16, 1))
   outs = {}

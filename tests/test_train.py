@@ -23,7 +23,7 @@ from jaxrestore import config_defaults, errors, optim, steps, train
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_train_writes_everything_and_resume_is_a_no_op(tiny_config, tmp_path):
+def test_train_writes_everything_and_resume_is_a_no_op(tiny_config, tmp_path, capsys):
   state, summary = train.train_and_evaluate(tiny_config, tmp_path)
   assert int(state.step) == 6
   assert 5 < summary["psnr"] < 60
@@ -36,7 +36,11 @@ def test_train_writes_everything_and_resume_is_a_no_op(tiny_config, tmp_path):
   assert (tmp_path / "images" / "step0000006_camera.png").is_file()
   assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["3", "6"]
   assert [p.name for p in (tmp_path / "best").iterdir()] == ["6"]
+  capsys.readouterr()
   again, _ = train.train_and_evaluate(tiny_config, tmp_path)  # already done: resumes at 6
+  assert f"resumed from {tmp_path / 'checkpoints'} at step 6" in capsys.readouterr().out
+  after = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  assert [l["step"] for l in after if "train/loss" in l] == [2, 3, 4, 6]  # no step trained again
   for a, b in zip(jax.tree.leaves(state.params), jax.tree.leaves(again.params)):
     np.testing.assert_array_equal(a, b)
 
