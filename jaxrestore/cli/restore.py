@@ -55,10 +55,10 @@ def main(argv):
   overlap = 0  # whole images (tile=0) need none
   if cfg.tile:
     overlap = tiling.receptive_overlap(model) if cfg.overlap < 0 else cfg.overlap
-  if cfg.tile and overlap >= cfg.tile:
-    raise errors.ConfigError(f"config.tile={cfg.tile} must exceed the overlap {overlap} "
-                             f"(twice the model's receptive-field radius): raise it, or 0 for "
-                             f"whole images")
+    if overlap >= cfg.tile:
+      raise errors.ConfigError(f"config.tile={cfg.tile} must exceed the overlap {overlap} "
+                               f"(twice the model's receptive-field radius): raise it, or 0 "
+                               f"for whole images")
   apply = evaluate.make_model_apply(model)
   if cfg.channel_order == "bgr":
     apply = evaluate.swap_rgb_bgr(apply)
