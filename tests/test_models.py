@@ -67,6 +67,46 @@ def test_he_normal_init_is_not_truncated():
   assert np.abs(last).max() <= 1 / np.sqrt(256 * 9)
 
 
+def _orthogonal_gram_error(w, gain):
+  """max |M M^T - gain^2 I| of the kernel as the (out, rest) matrix torch's orthogonal_
+  makes orthonormal, on its shorter side; w is (rest..., out)."""
+  m = np.asarray(w, np.float64).reshape(-1, w.shape[-1]).T
+  gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+  return np.abs(gram - gain ** 2 * np.eye(len(gram))).max()
+
+
+def test_kair_init_is_kairs_in_both_trees():
+  """KAIR's train_dncnn.json: orthogonal convs with gain 0.2 and zero bias (all 17), BN
+  weight U(0.1, 1) and zero bias."""
+  import torch
+  import torch_ref.models as tm
+  m = jm.create("kair_dncnn17", rngs=nnx.Rngs(0))
+  net = tm.create("kair_dncnn17")
+  convs = [layer for layer in net.model if isinstance(layer, torch.nn.Conv2d)]
+  bns = [layer for layer in net.model if isinstance(layer, torch.nn.BatchNorm2d)]
+  assert len(m.conv) == len(convs) == 17 and len(m.bn) == len(bns) == 15
+  for conv, tconv in zip(m.conv, convs):  # (9, 64), (576, 64) and (576, 1) matrices
+    assert _orthogonal_gram_error(conv.kernel[...], 0.2) < 1e-6
+    assert _orthogonal_gram_error(tconv.weight.detach().numpy().transpose(2, 3, 1, 0), 0.2) < 1e-6
+    assert not np.any(conv.bias[...]) and not torch.any(tconv.bias)
+  for bn, tbn in zip(m.bn, bns):
+    for w in (np.asarray(bn.scale[...]), tbn.weight.detach().numpy()):
+      assert 0.1 <= w.min() and w.max() <= 1.0 and w.std() > 0.15  # U(0.1, 1): std 0.26
+    assert not np.any(bn.bias[...]) and not torch.any(tbn.bias)
+  # the other presets keep the ECE285 code's He-normal init
+  assert np.asarray(jm.create("dncnn", depth=3, rngs=nnx.Rngs(0)).bn[0].scale[...]).min() == 1.0
+
+
+def test_orthogonal_draws_what_flax_draws():
+  """The same normal matrix and QR as nnx.initializers.orthogonal (column axis: out)."""
+  ours, theirs = initializers.orthogonal(0.2), nnx.initializers.orthogonal(0.2)
+  for i, shape in enumerate([(3, 3, 1, 64), (3, 3, 64, 64), (3, 3, 64, 1), (5, 7)]):
+    key = jax.random.PRNGKey(i)
+    np.testing.assert_allclose(ours(key, shape), theirs(key, shape), atol=1e-6, err_msg=shape)
+  traced = jax.jit(lambda k: ours(k, (3, 3, 8, 4)))(jax.random.PRNGKey(9))
+  assert _orthogonal_gram_error(traced, 0.2) < 1e-6
+
+
 # kernels of every rank the models use, sizes inside one block and across blocks
 _SHAPES = [(3, 3, 3, 64), (1, 7, 24, 24), (5, 1, 9, 5), (4, 4, 32, 3), (3, 3, 64, 64), (1, 1, 4, 6),
            (64, 200), (3, 3, 96, 200)]
@@ -113,6 +153,8 @@ def test_bad_residual_and_channels():
     jm.create("dncnn", in_channels=1, out_channels=3, rngs=nnx.Rngs(0))
   with pytest.raises(errors.ConfigError, match="layout must be"):
     jm.create("dncnn", layout="keras", rngs=nnx.Rngs(0))
+  with pytest.raises(errors.ConfigError, match="init must be one of he, kair"):
+    jm.create("dncnn", init="xavier", rngs=nnx.Rngs(0))
   with pytest.raises(errors.ConfigError, match="pool must be 'conv' or 'pool'"):
     jm.create("desnownet", pool="max", rngs=nnx.Rngs(0))
   with pytest.raises(errors.ConfigError, match="needs RGB input"):

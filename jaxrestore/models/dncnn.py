@@ -9,10 +9,14 @@ key names to use ('kair': ``model.{i}``, 'ece285': ``conv.{k}`` / ``bn.{k}``).
 Presets (see the bottom of the file):
 
 * ``kair_dncnn17``: KAIR's DnCNN-17 for training (gray, conv+BN+ReLU body, output
-  ``x - net(x)``, BN momentum 0.9 / eps 1e-4 as KAIR's ``basicblock.conv``).
+  ``x - net(x)``, BN momentum 0.9 / eps 1e-4 as KAIR's ``basicblock.conv``), initialised
+  as KAIR's ``train_dncnn.json`` has ``select_network.init_weights`` do it
+  (``init='kair'``: every conv orthogonal with gain 0.2 and zero bias, BN weight
+  U(0.1, 1) and zero bias).
 * ``kair_dncnn17_merged``: the same without BN, as KAIR's released checkpoints.
 * ``ece285_dncnn`` / ``ece285_udncnn`` / ``ece285_dudncnn``: D=6, C=64, RGB,
-  output ``conv(h) + x``, BN weight initialised to 1.25 sqrt(C). The original code
+  output ``conv(h) + x``, BN weight initialised to 1.25 sqrt(C) (``init='he'``, the
+  default: He-normal convs but the last, which keeps torch's default). The original code
   wrote ``nn.BatchNorm2d(C, C)``, which sets eps = C = 64; pass
   ``legacy_bn_eps=True`` to reproduce that (needed to port its checkpoints), the
   default is torch's eps = 1e-5.
@@ -30,6 +34,7 @@ import jax
 from flax import nnx
 
 from jaxrestore import errors
+from jaxrestore.models import initializers
 from jaxrestore.models.layers import (BatchNorm2d, conv2d, he_normal, max_pool2x2_with_indices,
                                       max_unpool2x2, torch_default_kernel)
 from jaxrestore.models.registry import register
@@ -37,21 +42,41 @@ from jaxrestore.models.registry import register
 _SQRT2 = math.sqrt(2)
 
 
-def _conv_stack(channels_in, features, channels_out, dilations, use_bias, rngs, dtype):
-  """Convs with He-normal init on all but the last, which keeps torch's default."""
+INITS = ("he", "kair")
+_KAIR_GAIN = 0.2  # KAIR's options/train_dncnn.json: init_type orthogonal, init_gain 0.2
+
+
+def _check_init(init):
+  if init not in INITS:
+    raise errors.ConfigError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+
+
+def _conv_stack(channels_in, features, channels_out, dilations, use_bias, rngs, dtype,
+                init="he"):
+  """init 'he': He-normal on all but the last conv, which keeps torch's default (biases
+  too); 'kair': orthogonal (gain 0.2) on every conv, zero biases."""
   depth = len(dilations)
   widths = [channels_in] + [features] * (depth - 1) + [channels_out]
+  kair = init == "kair"
   return nnx.List([
       conv2d(widths[i], widths[i + 1], 3, dilation=dilations[i], use_bias=use_bias,
-             kernel_init=he_normal if i < depth - 1 else torch_default_kernel, rngs=rngs,
-             dtype=dtype)
+             kernel_init=(initializers.orthogonal(_KAIR_GAIN) if kair
+                          else he_normal if i < depth - 1 else torch_default_kernel),
+             bias_init=nnx.initializers.zeros if kair else None, rngs=rngs, dtype=dtype)
       for i in range(depth)
   ])
 
 
-def _bn_stack(n, features, eps, momentum, scale_init):
-  return nnx.List([BatchNorm2d(features, eps=eps, momentum=momentum, scale_init=scale_init)
-                   for _ in range(n)])
+def _bn_stack(n, features, eps, momentum, scale_init, rngs=None):
+  """BNs with weight ``scale_init``, or U(0.1, 1) drawn from ``rngs`` (KAIR's
+  init_bn_type 'uniform') when it is None; bias 0."""
+  bns = nnx.List([BatchNorm2d(features, eps=eps, momentum=momentum,
+                              scale_init=1.0 if scale_init is None else scale_init)
+                  for _ in range(n)])
+  if scale_init is None:
+    for bn in bns:
+      bn.scale[...] = initializers.uniform(rngs.params(), (features,), minval=0.1, maxval=1.0)
+  return bns
 
 
 class DnCNN(nnx.Module):
@@ -63,9 +88,10 @@ class DnCNN(nnx.Module):
   def __init__(self, depth: int = 17, features: int = 64, in_channels: int = 1,
                out_channels: int | None = None, use_bn: bool = True, use_bias: bool = True,
                residual: str = "subtract", bn_eps: float = 1e-5, bn_momentum: float = 0.1,
-               bn_weight_init: float = 1.0, layout: str = "kair", *, rngs: nnx.Rngs,
-               dtype=None):
+               bn_weight_init: float = 1.0, layout: str = "kair", init: str = "he", *,
+               rngs: nnx.Rngs, dtype=None):
     out_channels = in_channels if out_channels is None else out_channels
+    _check_init(init)
     if depth < 2:
       raise errors.ConfigError(f"depth must be >= 2 convolutions, got {depth}")
     if residual not in ("add", "subtract", "none"):
@@ -79,9 +105,9 @@ class DnCNN(nnx.Module):
     self.layout = layout
     self.use_bn = use_bn
     self.conv = _conv_stack(in_channels, features, out_channels, [1] * depth, use_bias, rngs,
-                            dtype)
+                            dtype, init)
     self.bn = _bn_stack(depth - 2 if use_bn else 0, features, bn_eps, bn_momentum,
-                        bn_weight_init)
+                        None if init == "kair" else bn_weight_init, rngs)
 
   def __call__(self, x):
     _check_channels(x, self.in_channels)
@@ -198,7 +224,7 @@ class DUDnCNN(nnx.Module):
 # --- Factory / presets --------------------------------------------------------------------
 
 KAIR = dict(depth=17, features=64, in_channels=1, use_bias=True, residual="subtract",
-            bn_eps=1e-4, bn_momentum=0.9, layout="kair")
+            bn_eps=1e-4, bn_momentum=0.9, layout="kair", init="kair")
 
 
 @register("dncnn")

@@ -97,3 +97,27 @@ def variance_scaling(scale: float, mode: str, distribution: str):
     return uniform(key, shape, dtype, -1, 1, jnp.sqrt(3 * variance))
 
   return init
+
+
+def orthogonal(scale: float = 1.0):
+  """``torch.nn.init.orthogonal_(w, gain=scale)`` for kernels whose last axis is out (flax's
+  layout): the (out, everything else) matrix has orthonormal rows, or columns where it is
+  taller than wide, times ``scale``. Drawn as ``jax.nn.initializers.orthogonal`` draws it,
+  the QR of a normal matrix with the signs of R's diagonal, but with the QR on the host in
+  float64 (no program per shape); under a trace (``nnx.eval_shape``, ``jit``) it is
+  ``jnp.linalg.qr``'s: the same distribution, not the same bits."""
+
+  def init(key, shape, dtype=jnp.float32):
+    n_out, n_rest = shape[-1], math.prod(shape[:-1])
+    a = normal(key, (max(n_out, n_rest), min(n_out, n_rest)))
+    if isinstance(a, jax.core.Tracer):
+      q, r = jnp.linalg.qr(a)
+      q = q * jnp.sign(jnp.diag(r))
+    else:
+      q, r = np.linalg.qr(np.asarray(a, np.float64))
+      q = q * np.sign(np.diag(r))
+    if n_rest < n_out:
+      q = q.T  # (n_rest, n_out) with orthonormal rows
+    return jnp.asarray(scale * q, dtype).reshape(shape)
+
+  return init

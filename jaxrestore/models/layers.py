@@ -70,17 +70,18 @@ def torch_default_bias(fan_in: int):
 
 def conv2d(in_features: int, out_features: int, kernel_size: int = 3, *, stride: int = 1,
            padding: int | None = None, dilation: int = 1, use_bias: bool = True,
-           kernel_init=torch_default_kernel, rngs: nnx.Rngs, dtype=None,
+           kernel_init=torch_default_kernel, bias_init=None, rngs: nnx.Rngs, dtype=None,
            param_dtype=jnp.float32) -> nnx.Conv:
   """``nn.Conv2d(in, out, k, stride, padding, dilation, bias)``; padding defaults to 'same'.
-  ``dtype``: the compute dtype (input and weights are cast to it)."""
+  ``bias_init``: None for torch's default. ``dtype``: the compute dtype (input and weights
+  are cast to it)."""
   if padding is None:
     padding = dilation * (kernel_size // 2)
   return Conv(
       in_features, out_features, (kernel_size, kernel_size), strides=stride,
       padding=((padding, padding), (padding, padding)), kernel_dilation=dilation,
       use_bias=use_bias, kernel_init=kernel_init,
-      bias_init=torch_default_bias(in_features * kernel_size * kernel_size),
+      bias_init=bias_init or torch_default_bias(in_features * kernel_size * kernel_size),
       conv_general_dilated=conv_general_dilated, dtype=dtype, param_dtype=param_dtype,
       rngs=rngs)
 

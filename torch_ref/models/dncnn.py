@@ -6,6 +6,9 @@
   (``layout='ece285'``: ``nn.ModuleList``s ``conv`` and ``bn``).
 * ``UDnCNN`` / ``DUDnCNN`` follow the ECE285 assignment.
 
+``init='he'`` (the default) is the ECE285 code's initialisation; the KAIR presets take
+``init='kair'``, KAIR's for DnCNN (``_init``).
+
 ``depth`` always counts convolutions: KAIR DnCNN-17 has depth 17; the ECE285
 models with ``D`` batch-normalised layers have depth ``D + 2``.
 """
@@ -41,8 +44,26 @@ class _ConvBNStack(nn.Module):
     _init(self.conv, self.bn, bn_weight_init)
 
 
-def _init(convs, bns, bn_weight_init):
-  """He-normal (fan_in, ReLU gain) on every conv but the last, which keeps torch's default."""
+INITS = ("he", "kair")
+_KAIR_GAIN = 0.2  # KAIR's options/train_dncnn.json: init_type orthogonal, init_gain 0.2
+
+
+def _init(convs, bns, bn_weight_init, init="he"):
+  """'he': He-normal (fan_in, ReLU gain) on every conv but the last, which keeps torch's
+  default, BN weight ``bn_weight_init``. 'kair': KAIR's ``init_weights(net, 'orthogonal',
+  'uniform', 0.2)``: every conv orthogonal with gain 0.2 and zero bias, BN weight
+  U(0.1, 1) and zero bias."""
+  if init not in INITS:
+    raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+  if init == "kair":
+    for conv in convs:
+      nn.init.orthogonal_(conv.weight, gain=_KAIR_GAIN)
+      if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
+    for bn in bns:
+      nn.init.uniform_(bn.weight, 0.1, 1.0)
+      nn.init.zeros_(bn.bias)
+    return
   for conv in list(convs)[:-1]:
     nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
   for bn in bns:
@@ -54,7 +75,7 @@ class DnCNN(nn.Module):
 
   def __init__(self, depth=17, features=64, in_channels=1, out_channels=None, use_bn=True,
                use_bias=True, residual="subtract", bn_eps=1e-5, bn_momentum=0.1,
-               bn_weight_init=1.0, layout="kair"):
+               bn_weight_init=1.0, layout="kair", init="he"):
     super().__init__()
     out_channels = in_channels if out_channels is None else out_channels
     if depth < 2:
@@ -70,7 +91,7 @@ class DnCNN(nn.Module):
              + [nn.Conv2d(features, out_channels, 3, padding=1, bias=use_bias)])
     bns = [nn.BatchNorm2d(features, eps=bn_eps, momentum=bn_momentum)
            for _ in range(depth - 2)] if use_bn else []
-    _init(convs, bns, bn_weight_init)
+    _init(convs, bns, bn_weight_init, init)
     if layout == "kair":
       layers = [convs[0], nn.ReLU(inplace=True)]
       for i, conv in enumerate(convs[1:-1]):
@@ -179,7 +200,7 @@ class DUDnCNN(_ConvBNStack):
 
 # Presets. ECE285 legacy_bn_eps=True reproduces `nn.BatchNorm2d(C, C)`, i.e. eps = C.
 KAIR = dict(depth=17, features=64, in_channels=1, use_bias=True, residual="subtract",
-            bn_eps=1e-4, bn_momentum=0.9, layout="kair")
+            bn_eps=1e-4, bn_momentum=0.9, layout="kair", init="kair")
 
 
 @register("dncnn")
