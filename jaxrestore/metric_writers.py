@@ -37,14 +37,24 @@ class MetricWriter:
   """Appends ``{"step": s, "time": unix seconds, **scalars}`` lines to metrics.jsonl and
   TensorBoard scalars.
 
+  ``start_step``: the step the run starts from (a resumed run: its checkpoint's). What a
+  stopped run wrote after it (steps it trained past its last checkpoint, trained again
+  now) is dropped from metrics.jsonl and purged from TensorBoard: every step is logged once.
   ``enabled=False`` (processes other than 0) makes every call a no-op.
   """
 
-  def __init__(self, workdir: str | os.PathLike, enabled: bool = True):
+  def __init__(self, workdir: str | os.PathLike, enabled: bool = True, start_step: int = 0):
     self.enabled = enabled
     if enabled:
-      self._jsonl = open(Path(workdir) / "metrics.jsonl", "a", buffering=1)
-      self._tb = SummaryWriter(str(Path(workdir) / "tensorboard"))
+      path = Path(workdir) / "metrics.jsonl"
+      if path.exists():
+        kept = [line for line in path.read_text().splitlines(keepends=True)
+                if line.strip() and json.loads(line)["step"] <= start_step]
+        tmp = path.with_name(".metrics.jsonl.tmp")  # atomic: a kill here loses nothing
+        tmp.write_text("".join(kept))
+        tmp.replace(path)
+      self._jsonl = open(path, "a", buffering=1)
+      self._tb = SummaryWriter(str(Path(workdir) / "tensorboard"), purge_step=start_step + 1)
 
   def write(self, step: int, scalars: dict, prefix: str = ""):
     if not self.enabled:

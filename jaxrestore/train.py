@@ -7,6 +7,7 @@ checkpoints, and resumes from the same workdir. A non-finite step stops the run
 with a clear error before anything is saved; the last checkpoint stays as it is.
 """
 import contextlib
+import datetime
 import json
 import math
 import os
@@ -61,7 +62,8 @@ def stop_between_steps_on_sigint():
 
 # --- The loop --------------------------------------------------------------------------------
 
-_MODEL_KEYS = ("model", "model_kwargs", "data.channels")
+# what a workdir's checkpoints are: another task stores another state (a GAN's two models)
+_MODEL_KEYS = ("task", "model", "model_kwargs", "data.channels")
 
 
 def _lookup(cfg: dict, dotted: str):
@@ -70,23 +72,25 @@ def _lookup(cfg: dict, dotted: str):
   return cfg
 
 
-def prepare_workdir(config: ml_collections.ConfigDict, workdir: Path, write: bool = True):
-  """Writes config.json, or checks an existing one describes the same model."""
+def check_workdir(config: ml_collections.ConfigDict, workdir: Path):
+  """Creates ``workdir``, or checks that its config.json describes the same model."""
   workdir.mkdir(parents=True, exist_ok=True)
   path = workdir / "config.json"
-  new = json.loads(config.to_json_best_effort())
   if path.exists():
-    old = json.loads(path.read_text())
+    old, new = json.loads(path.read_text()), json.loads(config.to_json_best_effort())
     diff = [k for k in _MODEL_KEYS if _lookup(old, k) != _lookup(new, k)]
     if diff:
       raise TrainingError(
           f"workdir {workdir} holds a run of a different model ("
           + "; ".join(f"{k}: {_lookup(old, k)!r} there, {_lookup(new, k)!r} now" for k in diff)
           + "). Use a new --workdir; the run there was not changed.")
-  if write:  # atomic: other processes of a multi-process run may be reading it
-    tmp = path.with_name(".config.json.tmp")
-    tmp.write_text(json.dumps(new, indent=2))
-    tmp.replace(path)
+
+
+def write_config(config: ml_collections.ConfigDict, workdir: Path):
+  """config.json, atomically: other processes of a multi-process run may be reading it."""
+  tmp = workdir / ".config.json.tmp"
+  tmp.write_text(json.dumps(json.loads(config.to_json_best_effort()), indent=2))
+  tmp.replace(workdir / "config.json")
 
 
 def _noise_spec(cfg) -> pipeline.NoiseSpec:
@@ -199,7 +203,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
   """
   distributed.initialize(config.distributed)
   workdir = Path(workdir).absolute()
-  prepare_workdir(config, workdir, write=jax.process_index() == 0)
+  check_workdir(config, workdir)
   mesh, data_sharding, replicated = _sharding(config.num_devices or None)
   if config.data.batch_size % mesh.size:
     raise errors.ConfigError(f"batch size {config.data.batch_size} is not divisible by the "
@@ -246,8 +250,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
     state = restored.state
     it.set_state(restored.data)
     print(f"resumed from {workdir / 'checkpoints'} at step {start}", flush=True)
+  if jax.process_index() == 0:  # only now: a refused resume leaves the workdir as it was
+    write_config(config, workdir)
 
-  writer = MetricWriter(workdir, enabled=jax.process_index() == 0)
+  writer = MetricWriter(workdir, enabled=jax.process_index() == 0, start_step=start)
   pending, summary = [], {}
   t_last, step_last = time.time(), start
   bar = tqdm(total=config.num_steps, initial=start, desc="train", unit="step",
@@ -262,7 +268,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
         pending.append(step_metrics)
         bar.update(1)
         saving = step % config.checkpoint_every == 0 or step == config.num_steps
-        if step % config.log_every == 0 or saving:  # never save before the NaN check
+        evaluating = val_src is not None and (step % config.eval_every == 0
+                                              or step == config.num_steps)
+        # never save (latest, or best after an eval) before the NaN check
+        if step % config.log_every == 0 or saving or evaluating:
           host = jax.device_get(pending)
           bad = [step - len(host) + 1 + i for i, m in enumerate(host) if m["finite"] < 1]
           if bad:
@@ -277,9 +286,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
           bar.set_postfix(loss=f"{mean['loss']:.5f}", psnr=f"{mean.get('psnr', 0):.2f}")
           bar.write(f"step {step}/{config.num_steps} loss {mean['loss']:.6f} "
                     f"psnr {mean.get('psnr', math.nan):.2f}  {rate:.2f} it/s  "
-                    f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}")
+                    f"ETA {datetime.timedelta(seconds=round(eta))}")
           pending, t_last, step_last = [], now, step
-        if val_src is not None and (step % config.eval_every == 0 or step == config.num_steps):
+        if evaluating:
           summary = evaluate_state(apply, state, val_src, config, step, workdir, writer)
           bar.write(f"eval step {step}: psnr {summary['psnr']:.3f} ssim {summary['ssim']:.4f}")
           best.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(state)),

@@ -19,6 +19,7 @@ import torch
 
 import processes
 from jaxrestore import config_defaults, errors, optim, steps, train
+from jaxrestore.metric_writers import MetricWriter
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,11 +58,34 @@ def test_workdir_of_another_model_is_refused_and_kept(tiny_config, tmp_path):
 
 def test_workdir_of_another_optimizer_is_a_clear_error(tiny_config, tmp_path):
   train.train_and_evaluate(tiny_config, tmp_path)
+  before = (tmp_path / "config.json").read_text()
   tiny_config.num_steps = 9
   tiny_config.optimizer.name = "sgd"
   with pytest.raises(train.TrainingError, match="cannot resume.*optimizer"):
     train.train_and_evaluate(tiny_config, tmp_path)
   assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["3", "6"]
+  assert (tmp_path / "config.json").read_text() == before  # still the run that is there
+
+
+def test_workdir_of_another_task_is_refused(tmp_path):
+  """Another task stores another state (a GAN's two models): evaluation would misread it."""
+  c = config_defaults.base_config()
+  train.write_config(c, tmp_path)
+  c.task = "desnow"
+  with pytest.raises(train.TrainingError, match="task: 'denoise' there, 'desnow' now"):
+    train.check_workdir(c, tmp_path)
+
+
+def test_a_resumed_run_logs_every_step_once(tmp_path):
+  writer = MetricWriter(tmp_path)
+  for step in range(1, 6):  # the run is stopped at 5; its last checkpoint is 3
+    writer.write(step, {"loss": float(step)})
+  writer.close()
+  writer = MetricWriter(tmp_path, start_step=3)
+  writer.write(4, {"loss": 40.0})
+  writer.close()
+  rows = [json.loads(l) for l in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  assert [(r["step"], r["loss"]) for r in rows] == [(1, 1.0), (2, 2.0), (3, 3.0), (4, 40.0)]
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered in cast")
@@ -70,9 +94,13 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tiny_config, tmp_
   train.train_and_evaluate(tiny_config, tmp_path)
   tiny_config.num_steps = 9
   tiny_config.optimizer.lr = 1e39  # float32 inf: the first update is non-finite
+  # no log or checkpoint step before the eval at 5: the check runs before that eval, too
+  tiny_config.log_every = tiny_config.checkpoint_every = 100
+  tiny_config.eval_every = 5
   with pytest.raises(train.TrainingError, match="NaN/inf at step 4.*step 3"):
     train.train_and_evaluate(tiny_config, tmp_path)
   assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["3"]
+  assert [p.name for p in (tmp_path / "best").iterdir()] == ["3"]
 
 
 def _params(workdir, step):
