@@ -36,7 +36,9 @@ from jaxrestore.data import datasets, images
 
 @dataclasses.dataclass(frozen=True)
 class NoiseSpec:
-  """Gaussian noise of std ``sigma``/255, or per image ~ U[sigma_min, sigma_max]/255.
+  """Gaussian noise of std ``sigma``/255, or ~ U[sigma_min, sigma_max]/255 drawn anew for
+  each noisy image: in noise2noise mode the input and the target each draw their own, as
+  NVlabs' ``random_crop_noised_clean`` calls its ``add_noise`` twice.
 
   ``kind='poisson'``: Poisson noise with ``peak`` photons at intensity 1.
   """
