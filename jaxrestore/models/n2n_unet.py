@@ -4,7 +4,7 @@ Twin of ``torch_ref/models/n2n_unet.py`` (same attribute names, so porting maps
 ``enc_conv0.weight`` -> ``enc_conv0.kernel``). Five 3x3-conv + 2x2-max-pool
 levels of 48 channels, a bottleneck conv, five levels of nearest x2 upsampling +
 concatenation (upsampled first, then the skip) + two convs (96 channels; 64 and
-32 at the top), a linear 3x3 output conv; LeakyReLU(0.1) after every other conv.
+32 at the top), a linear 3x3 output conv; LeakyReLU(0.1) after every conv but that one.
 Init as NVlabs: N(0, gain^2 / fan_in) weights (gain sqrt(2), 1 for the output),
 zero biases. ``input_offset=0.5`` shifts [0, 1] images to NVlabs' [-0.5, 0.5]
 and back. H and W must be multiples of 32 (``size_multiple``). ``dtype``: the compute

@@ -17,9 +17,11 @@ as it is). ``features_at(x, layers)`` returns the activations after the given
 (1, 3, 6, 8) is relu1_1, relu1_2, relu2_1, relu2_2, the layers of the Attentive
 GAN's perceptual loss (the authors' wrapper normalises nothing: it passes its
 input straight to torchvision's features).
-Init is torch's default (the model is meant to carry pretrained weights).
-``dtype``: the compute dtype of the convolutions (None: no cast); the normalisation
-runs on the input's dtype and the returned activations are cast back to it.
+Init is torch's default, not torchvision's ``vgg16`` init (Kaiming-normal, fan_out):
+the model is meant to carry pretrained weights, and the tests' random ones only need
+to be the same in both trees. ``dtype``: the compute dtype of the convolutions (None:
+no cast); the normalisation runs in float32 (the ImageNet statistics are float32)
+and the returned activations are cast back to the input's dtype.
 """
 import functools
 

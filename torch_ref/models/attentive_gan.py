@@ -11,8 +11,10 @@ layer group an ``nn.Sequential``, so their state dicts load strictly.
   "frame1", "frame2", "output"}`` (the official tuple by name).
 * ``Discriminator(input_size=224)``: conv1-6, ``conv_mask``, conv7 on
   ``features * mask``, conv8, ``fc``; returns ``{"mask", "logit", "prob"}``. The
-  official forward's second ``conv7`` call is replaced by ``conv8`` and the FC
-  input size is computed from ``input_size`` instead of hard-coded for 224.
+  official forward calls ``conv7`` twice (on ``features * mask``, then again on its
+  output, which cannot run: conv7 takes 128 channels and returns 64); here conv8
+  follows the first call. The FC input size is computed from ``input_size`` instead
+  of hard-coded for 224.
 
 Default torch init everywhere, as the official code.
 """

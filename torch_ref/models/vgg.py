@@ -7,7 +7,7 @@ state dict loads into it; no classifier. Input is RGB in [0, 1], normalised
 inside with the ImageNet mean / std (``normalize=False``: as it is).
 ``features_at(x, layers)`` returns the activations after those indices (default
 relu1_1, relu1_2, relu2_1, relu2_2).
-Default torch init.
+Default torch init, not torchvision's vgg16 init (the weights are meant to be loaded).
 """
 import torch
 from torch import nn
