@@ -199,7 +199,8 @@ def initial_model(config: ml_collections.ConfigDict):
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.PathLike):
   """Trains ``config`` in ``workdir``, resuming from its latest checkpoint if any.
 
-  Returns the final state (the Setup's pytree) and the last evaluation summary.
+  Returns the final state (the Setup's pytree) and the summary of this call's last
+  evaluation: empty when it evaluated nothing (a finished run started again).
   """
   distributed.initialize(config.distributed)
   workdir = Path(workdir).absolute()
