@@ -51,8 +51,12 @@ and it costs 1.6 dB: clipped before the same truncation the output scores 27.20 
 Nothing in the losses keeps the output below 256/255, and the eval swings with the
 few pixels that cross it. The clip-and-round score is the one that tracks training:
 26.54 dB after the paper's lr for 2000 steps, 26.69 after lr 5e-4 with a cosine
-decay over 2000, 27.22 after 5000; at that rate (+0.5 dB per 2.5x steps) it would
-pass test_a's input (27.49) at about 8000 steps, 95 min here.
+decay over 2000, 27.22 after 5000. That rate (+0.5 dB per 2.5x steps) predicted a
+pass of test_a's input (27.49) at about 8000 steps; it did not hold. A run with the
+cosine decay over 10000 steps, stopped at step 9000 (2 h 9 min, 1.2 steps/s) scored
+test_a 25.20 / 27.18 dB (truncate / round; its best 8-image eval, step 8000: 25.80 /
+27.00) and test_b 24.51 / 25.58 dB: test_b beats its input (25.47) when rounded, test_a
+stays 0.3 dB short, no closer than the 5000-step run.
 
 What else was tried (2000 steps each, best checkpoint, test_a truncate / round):
 the paper's lr 1e-4, 25.69 / 26.54 dB (resumed to 4500 steps the eval fell to
