@@ -13,7 +13,8 @@ Presets (see the bottom of the file):
   as KAIR's ``train_dncnn.json`` has ``select_network.init_weights`` do it
   (``init='kair'``: every conv orthogonal with gain 0.2 and zero bias, BN weight
   U(0.1, 1) and zero bias).
-* ``kair_dncnn17_merged``: the same without BN, as KAIR's released checkpoints.
+* ``kair_dncnn17_merged``: the same without BN, as KAIR's released checkpoints (He init:
+  KAIR only ever loads weights into it).
 * ``ece285_dncnn`` / ``ece285_udncnn`` / ``ece285_dudncnn``: D=6, C=64, RGB,
   output ``conv(h) + x``, BN weight initialised to 1.25 sqrt(C) (``init='he'``, the
   default: He-normal convs but the last, which keeps torch's default). The original code
@@ -237,7 +238,10 @@ def _kair_dncnn17(**kw):
   return DnCNN(**kw)
 
 
-@register("kair_dncnn17_merged", **{**KAIR, "use_bn": False})
+# KAIR never initialises the BN-merged net (it loads merged weights; init_weights runs
+# only when training), and at KAIR's gain 0.2 without BN to renormalise, 17 layers shrink
+# the signal to nothing: it keeps the He init, which a randomly initialised twin needs.
+@register("kair_dncnn17_merged", **{**KAIR, "use_bn": False, "init": "he"})
 def _kair_dncnn17_merged(**kw):
   return DnCNN(**kw)
 

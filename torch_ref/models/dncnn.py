@@ -213,7 +213,10 @@ def _kair_dncnn17(**kw):
   return DnCNN(**kw)
 
 
-@register("kair_dncnn17_merged", **{**KAIR, "use_bn": False})
+# KAIR never initialises the BN-merged net (it loads merged weights; init_weights runs
+# only when training), and at KAIR's gain 0.2 without BN to renormalise, 17 layers shrink
+# the signal to nothing: it keeps the He init, which a randomly initialised twin needs.
+@register("kair_dncnn17_merged", **{**KAIR, "use_bn": False, "init": "he"})
 def _kair_dncnn17_merged(**kw):
   return DnCNN(**kw)
 
