@@ -53,7 +53,7 @@ def test_bfloat16_computes_in_bf16_and_keeps_float32_parameters_and_outputs(case
                                                                jnp.dtype("int32")}
   for a, b in zip(jax.tree.leaves(nnx.state(f32)), jax.tree.leaves(params)):
     np.testing.assert_array_equal(a, b)  # same init: the precision is not in the weights
-  x = jax.random.uniform(jax.random.key(1), shape)
+  x = jnp.asarray(np.random.RandomState(1).random_sample(shape), jnp.float32)
   dtypes = _conv_operand_dtypes(jax.make_jaxpr(lambda x: call(bf16, x))(x).jaxpr)
   assert dtypes and set(dtypes) == {jnp.dtype("bfloat16")}
   assert set(_conv_operand_dtypes(jax.make_jaxpr(lambda x: call(f32, x))(x).jaxpr)) == {
@@ -103,7 +103,7 @@ def test_a_run_trains_in_bf16_resumes_in_float32_and_evaluates_in_either(tiny_co
   state, _ = train.train_and_evaluate(tiny_config, tmp_path)  # resumes the bf16 run at step 3
   assert f"resumed from {tmp_path / 'checkpoints'} at step 3" in capsys.readouterr().out
   assert int(state.step) == 6
-  x = jax.random.uniform(jax.random.key(0), (1, 16, 16, 1))
+  x = jnp.asarray(np.random.RandomState(0).random_sample((1, 16, 16, 1)), jnp.float32)
   outs = {}
   for precision in ("float32", "bfloat16"):
     model, _, _, step = checkpoints.load_from_workdir(tmp_path, "latest", precision=precision)
