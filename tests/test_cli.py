@@ -8,7 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from jaxrestore import checkpoints, porting
+from jaxrestore import checkpoints, evaluate, porting, tiling
+from jaxrestore.data import images
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,12 +56,30 @@ def test_evaluate_writes_csv_grids_and_mean(tmp_path, model_dir, gray_folder):
 
 
 def test_restore_folder_tiled(tmp_path, model_dir, gray_folder):
-  _run("restore.py", f"--config={REPO / 'configs/restore.py'}", f"--config.input={gray_folder}",
-       f"--config.checkpoint={model_dir}", f"--config.output_dir={tmp_path / 'out'}",
-       "--config.tile=32", "--config.overlap=12")
-  outs = sorted((tmp_path / "out").iterdir())
-  assert [p.name for p in outs] == ["0.png", "1.png"]
-  assert np.asarray(Image.open(outs[1])).shape == (70, 33)
+  """Tiles of 16 overlapping by 12, over twice the receptive-field radius of the 4-conv
+  DnCNN (4 pixels), give the whole-image output; with no overlap the seams show, and
+  the CLI's output has them too: it did tile. Outputs agree within one uint8 level
+  (floats equal to about 1e-6 can round to neighbouring levels); seams differ by more."""
+  apply = evaluate.make_model_apply(checkpoints.load_model(model_dir)[0])
+  for overlap in (12, 0):
+    _run("restore.py", f"--config={REPO / 'configs/restore.py'}",
+         f"--config.input={gray_folder}", f"--config.checkpoint={model_dir}",
+         f"--config.output_dir={tmp_path / f'out{overlap}'}", "--config.tile=16",
+         f"--config.overlap={overlap}")
+    assert sorted(p.name for p in (tmp_path / f"out{overlap}").iterdir()) == ["0.png", "1.png"]
+  for name in ("0.png", "1.png"):
+    img = images.read_image(gray_folder / name, 1)
+    whole, seams = (_as_uint8(tiling.tiled_apply(apply, img, tile, 0)) for tile in (0, 16))
+    assert np.abs(whole - seams).max() > 10
+    for overlap, expected in ((12, whole), (0, seams)):
+      out = images.read_uint8(tmp_path / f"out{overlap}" / name, 1)[..., 0].astype(int)
+      assert out.shape == expected.shape
+      assert np.abs(out - expected).max() <= 1, (name, overlap)
+
+
+def _as_uint8(img):
+  """What images.write_image stores, as int HW."""
+  return np.round(np.clip(img[..., 0].astype(np.float64), 0, 1) * 255).astype(int)
 
 
 def test_restore_refuses_to_overwrite_inputs(model_dir, gray_folder):
