@@ -26,7 +26,7 @@ from jaxrestore import losses as jl
 from jaxrestore import config_defaults, optim, porting
 from jaxrestore.data import datasets
 from parity_tests.helpers import (ATOL, RTOL, assert_close, assert_state_equal_to_torch,
-                                  grads_as_torch_names, jit_call, jit_optimizer_step,
+                                  grads_as_torch_names, jit_call, jit_optimizer_update,
                                   max_violation, nchw_to_nhwc, nhwc_to_nchw, to_float64)
 from torch_ref import losses as tl
 
@@ -158,6 +158,12 @@ def _jax_loss_fn(clean, mask):
   return lambda model, xj: jl.desnow_loss(model(xj), c, m)
 
 
+def _jax_loss_and_grad(clean, mask):
+  """``((loss, parts), d/d model)``, compiled; the Adam test steps with the gradient
+  test's program (see ``helpers.jit_optimizer_update``)."""
+  return nnx.jit(nnx.value_and_grad(_jax_loss_fn(clean, mask), has_aux=True))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kwargs", CASES, ids=IDS)
 def test_loss_and_gradients_float64(kwargs):
@@ -169,8 +175,7 @@ def test_loss_and_gradients_float64(kwargs):
     model.train()
     loss_t, parts_t = _torch_loss(net, x, clean, mask)
     loss_t.backward()
-    loss_and_grad = nnx.jit(nnx.value_and_grad(_jax_loss_fn(clean, mask), has_aux=True))
-    (loss_j, parts_j), g = loss_and_grad(model, jnp.asarray(nchw_to_nhwc(x)))
+    (loss_j, parts_j), g = _jax_loss_and_grad(clean, mask)(model, jnp.asarray(nchw_to_nhwc(x)))
     np.testing.assert_allclose(float(loss_j), loss_t.item(), rtol=RTOL, atol=ATOL)
     for k in parts_t:
       np.testing.assert_allclose(float(parts_j[k]), parts_t[k].item(), rtol=RTOL, atol=ATOL)
@@ -213,16 +218,15 @@ def test_three_adam_steps_with_coupled_weight_decay_float64(kwargs):
     cfg = config_defaults.optimizer_config()  # Adam, b1 0.9, b2 0.999, eps 1e-8
     cfg.update(lr=lr, weight_decay=wd)
     opt_j = nnx.Optimizer(model, optim.make_optimizer(cfg), wrt=nnx.Param)
-    loss_fn = _jax_loss_fn(clean, mask)
     xj = jnp.asarray(nchw_to_nhwc(x))
     net.train()
     model.train()
-    step = jit_optimizer_step(lambda m: loss_fn(m, xj)[0])
+    loss_and_grad, update = _jax_loss_and_grad(clean, mask), jit_optimizer_update()
     for _ in range(3):
       opt_t.zero_grad()
       _torch_loss(net, x, clean, mask)[0].backward()
       opt_t.step()
-      step(model, opt_j)
+      update(opt_j, model, loss_and_grad(model, xj)[1])
     assert_state_equal_to_torch(model, net, "after 3 Adam steps:")
     net.eval()
     model.eval()
