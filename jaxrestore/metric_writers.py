@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from jaxrestore import files
+
 
 def _import_summary_writer():
   """tensorboardX's ``SummaryWriter``, imported without torch.
@@ -50,9 +52,7 @@ class MetricWriter:
       if path.exists():
         kept = [line for line in path.read_text().splitlines(keepends=True)
                 if line.strip() and json.loads(line)["step"] <= start_step]
-        tmp = path.with_name(".metrics.jsonl.tmp")  # atomic: a kill here loses nothing
-        tmp.write_text("".join(kept))
-        tmp.replace(path)
+        files.write_text_atomically(path, "".join(kept))  # a kill here loses nothing
       self._jsonl = open(path, "a", buffering=1)
       self._tb = SummaryWriter(str(Path(workdir) / "tensorboard"), purge_step=start_step + 1)
 

@@ -52,7 +52,7 @@ import ml_collections
 import numpy as np
 from tqdm import tqdm
 
-from jaxrestore import errors, explicit
+from jaxrestore import errors, explicit, files
 from jaxrestore.data import datasets, images
 
 TRACED = ("optimizer.lr", "optimizer.momentum", "optimizer.weight_decay")
@@ -432,9 +432,8 @@ def fingerprint(config: ml_collections.ConfigDict) -> str:
 
 
 def _write_state(workdir: Path, state: dict) -> None:
-  tmp = workdir / (STATE + ".tmp")
-  tmp.write_text(json.dumps(state, indent=1, default=str))
-  tmp.replace(workdir / STATE)  # atomic: a kill leaves the previous state or this one
+  # a kill leaves the previous state or this one
+  files.write_text_atomically(workdir / STATE, json.dumps(state, indent=1, default=str))
 
 
 def _load_state(workdir: Path, config) -> dict:

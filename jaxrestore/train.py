@@ -24,7 +24,7 @@ from jax.sharding import NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm import tqdm
 
-from jaxrestore import distributed, errors, evaluate, porting, steps, tasks
+from jaxrestore import distributed, errors, evaluate, files, porting, steps, tasks
 from jaxrestore.data import datasets, images, pipeline
 from jaxrestore.metric_writers import MetricWriter
 
@@ -88,9 +88,8 @@ def check_workdir(config: ml_collections.ConfigDict, workdir: Path):
 
 def write_config(config: ml_collections.ConfigDict, workdir: Path):
   """config.json, atomically: other processes of a multi-process run may be reading it."""
-  tmp = workdir / ".config.json.tmp"
-  tmp.write_text(json.dumps(json.loads(config.to_json_best_effort()), indent=2))
-  tmp.replace(workdir / "config.json")
+  files.write_text_atomically(workdir / "config.json",
+                              json.dumps(json.loads(config.to_json_best_effort()), indent=2))
 
 
 def _noise_spec(cfg) -> pipeline.NoiseSpec:
