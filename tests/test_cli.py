@@ -67,19 +67,20 @@ def test_restore_folder_tiled(tmp_path, model_dir, gray_folder):
          f"--config.output_dir={tmp_path / f'out{overlap}'}", "--config.tile=16",
          f"--config.overlap={overlap}")
     assert sorted(p.name for p in (tmp_path / f"out{overlap}").iterdir()) == ["0.png", "1.png"]
+
+  def stored(path):
+    return images.read_uint8(path, 1).astype(int)
+
   for name in ("0.png", "1.png"):
     img = images.read_image(gray_folder / name, 1)
-    whole, seams = (_as_uint8(tiling.tiled_apply(apply, img, tile, 0)) for tile in (0, 16))
+    for tile in (0, 16):  # as the CLI writes them: whole image, and tiles with no overlap
+      images.write_image(tmp_path / f"ref{tile}" / name, tiling.tiled_apply(apply, img, tile, 0))
+    whole, seams = stored(tmp_path / "ref0" / name), stored(tmp_path / "ref16" / name)
     assert np.abs(whole - seams).max() > 10
     for overlap, expected in ((12, whole), (0, seams)):
-      out = images.read_uint8(tmp_path / f"out{overlap}" / name, 1)[..., 0].astype(int)
+      out = stored(tmp_path / f"out{overlap}" / name)
       assert out.shape == expected.shape
       assert np.abs(out - expected).max() <= 1, (name, overlap)
-
-
-def _as_uint8(img):
-  """What images.write_image stores, as int HW."""
-  return np.round(np.clip(img[..., 0].astype(np.float64), 0, 1) * 255).astype(int)
 
 
 def test_restore_refuses_to_overwrite_inputs(model_dir, gray_folder):
