@@ -177,7 +177,8 @@ def check_adam_steps(net, model, x, target, steps=3, lr=1e-3):
     opt_t.zero_grad()
     torch.mean((net(torch.from_numpy(x)) - torch.from_numpy(target)) ** 2).backward()
     opt_t.step()
-    update(opt_j, model, value_and_grad(model, xj)[1][0])
+    _, (grads, _) = value_and_grad(model, xj)  # d/d model, d/d input
+    update(opt_j, model, grads)
   assert_state_equal_to_torch(model, net, f"after {steps} Adam steps:")
   net.eval()
   model.eval()
