@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from jaxrestore import metrics
 from jaxrestore.data import images
 from jaxrestore.data.noise import gaussian_noise_seeded
 
@@ -64,6 +65,17 @@ def test_grid_and_write(tmp_path):
   assert g.shape == (4, 5 + 4 + 6, 3)
   images.write_image(tmp_path / "g.png", g)
   assert images.read_uint8(tmp_path / "g.png").shape == (4, 15, 3)
+
+
+def test_written_float_image_reads_back_as_the_metrics_cast(tmp_path):
+  """The file holds ``metrics.to_uint8`` of the output (float32, as KAIR), so its PSNR is
+  the reported one. These values round differently when x255 is taken in float64."""
+  out = np.array([0.38627452, 0.5862745, 0.29215688, 0.70392156, -0.2, 1.3], np.float32)
+  images.write_image(tmp_path / "o.png", out.reshape(2, 3, 1))
+  np.testing.assert_array_equal(images.read_uint8(tmp_path / "o.png").ravel(),
+                                [98, 150, 74, 180, 0, 255])
+  np.testing.assert_array_equal(images.read_uint8(tmp_path / "o.png").ravel(),
+                                metrics.to_uint8(out))
 
 
 def test_center_crop():

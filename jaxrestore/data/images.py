@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from jaxrestore import errors
+from jaxrestore import errors, metrics
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -112,10 +112,12 @@ def read_image(path: str | os.PathLike, channels: int | None = None) -> np.ndarr
 
 
 def write_image(path: str | os.PathLike, img: np.ndarray) -> None:
-  """Writes float [0, 1] (clipped, rounded) or uint8 HWC as PNG/JPEG by suffix."""
+  """Writes uint8 HWC, or float [0, 1] cast as ``metrics.to_uint8`` (the cast every
+  uint8 metric uses: a restored image read back from its file gives the PSNR that
+  evaluation reports), as PNG/JPEG by suffix."""
   img = np.asarray(img)
   if img.dtype != np.uint8:
-    img = np.round(np.clip(img.astype(np.float64), 0, 1) * 255).astype(np.uint8)
+    img = metrics.to_uint8(img)
   if img.ndim == 3 and img.shape[-1] == 1:
     img = img[:, :, 0]
   Path(path).parent.mkdir(parents=True, exist_ok=True)
