@@ -75,6 +75,13 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.value_range = "zero_one"
   c.data.pad_small = False  # pad images smaller than the crop (symmetric) instead of refusing
   c.data.num_workers = 0  # grain worker processes; resume needs the same number
+  # Batches are prepared by ``read_threads`` threads (in each worker process, if any; one
+  # per core by default), at most ``prefetch`` batches ahead of the step
+  # (pipeline.train_dataset). grain's own defaults (16 threads, 500 batches ahead) decode
+  # hundreds of batches a short run never uses, next to the train step: on 2 cores the
+  # smoke run took 123 s instead of 98 s, and the test suite 964 s instead of 772 s.
+  c.data.read_threads = os.cpu_count() or 1
+  c.data.prefetch = 16
   c.data.noise = ml_collections.ConfigDict(
       {"kind": "gaussian", "sigma": 25.0, "sigma_min": None, "sigma_max": None, "peak": 30.0})
   c.data.noise.sigma_min = ml_collections.FieldReference(None, field_type=float)

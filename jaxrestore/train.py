@@ -182,7 +182,8 @@ def build_data(config):
   ds = pipeline.train_dataset(
       train_src, batch_size=d.batch_size, crop=d.crop, channels=d.channels,
       seed=config.seed, mode=d.mode, noise=_noise_spec(d.noise), keys=tuple(d.image_keys),
-      augment=d.augment, num_workers=d.num_workers, pad_small=d.pad_small,
+      augment=d.augment, num_workers=d.num_workers, read_threads=d.read_threads,
+      prefetch=d.prefetch, pad_small=d.pad_small,
       shard_index=jax.process_index(), shard_count=jax.process_count())
   return ds, val_src, len(train_src)
 

@@ -1,8 +1,11 @@
 """TFDS builders and the grain pipeline on small local folders."""
+import time
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from jaxrestore import errors
 from jaxrestore.data import datasets, images, pipeline
 
 
@@ -115,6 +118,39 @@ def test_worker_processes_give_the_same_batches(tmp_path):
   del it
   for a, b in zip(ref, par):
     np.testing.assert_array_equal(a["input"], b["input"])
+
+
+class _CountingSource:
+  """A data source that counts the records read from it."""
+
+  def __init__(self, source):
+    self.source, self.reads = source, 0
+
+  def __len__(self):
+    return len(self.source)
+
+  def __getitem__(self, i):
+    self.reads += 1
+    return self.source[i]
+
+
+def test_pipeline_reads_at_most_prefetch_batches_ahead(tmp_path):
+  """grain's own default reads 500 batches ahead; the pipeline's ``prefetch`` bounds it,
+  and neither it nor ``read_threads`` changes the batches."""
+  root = _folder(tmp_path / "d", {f"{i}.png": _gray(seed=i) for i in range(5)})
+  src = datasets.load({"kind": "folder", "path": str(root)}, "data", tmp_path / "c")
+  ref, _ = _batches(src, 3)
+  counting = _CountingSource(src)
+  got, it = _batches(counting, 3, read_threads=3, prefetch=2)
+  for a, b in zip(ref, got):
+    np.testing.assert_array_equal(a["input"], b["input"])
+  time.sleep(0.5)  # time for the threads to fill the buffer
+  after_check = len(src)  # check_source reads every record once
+  # 3 batches of 4 consumed, at most 2 prefetched and 3 in the threads' hands
+  assert counting.reads - after_check <= (3 + 2 + 3) * 4, counting.reads
+  del it
+  with pytest.raises(errors.ConfigError, match="must be at least 1"):
+    _batches(src, 1, prefetch=0)
 
 
 def test_noise_modes():
