@@ -13,7 +13,7 @@ from benchmarks import sweep as sweep_bench
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow(seconds=110)
+@pytest.mark.slow(seconds=95)
 def test_bench_quick_writes_valid_json(tmp_path):
   out = tmp_path / "bench.json"
   proc = subprocess.run(

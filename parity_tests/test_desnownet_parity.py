@@ -206,7 +206,7 @@ def test_identity_init_gradients_at_ties_float64():
       np.testing.assert_allclose(grads[k], p.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=k)
 
 
-@pytest.mark.slow(seconds=45)
+@pytest.mark.slow(seconds=25)
 @pytest.mark.parametrize("kwargs", CASES[:1], ids=IDS[:1])
 def test_three_adam_steps_with_coupled_weight_decay_float64(kwargs):
   with jax.enable_x64(True):

@@ -29,7 +29,7 @@ from parity_tests.helpers import ATOL, RTOL, nhwc_to_nchw, to_float64
 STEPS = 20
 
 
-@pytest.mark.slow(seconds=115)
+@pytest.mark.slow(seconds=90)
 def test_dncnn17_loss_curves_agree(tmp_path):
   source = datasets.load({"kind": "skimage", "config": "gray"}, "train", tmp_path)
   batches = list(itertools.islice(iter(pipeline.train_dataset(

@@ -34,7 +34,7 @@ def tiny(data_cache):
   return c
 
 
-@pytest.mark.slow(seconds=65)
+@pytest.mark.slow(seconds=50)
 @pytest.mark.filterwarnings("ignore:config.gan.vgg is empty")
 def test_gan_trains_resumes_and_evaluates(tiny, tmp_path, data_cache):
   straight, summary = train.train_and_evaluate(tiny, tmp_path / "straight")

@@ -108,7 +108,7 @@ def test_shards_read_their_block_of_the_global_batch(data_cache):
     pipeline.train_dataset(src, **kw, shard_index=0, shard_count=3)
 
 
-@pytest.mark.slow(seconds=60)  # with the runs it shares with the next test
+@pytest.mark.slow(seconds=25)  # with the runs it shares with the next test
 def test_two_processes_of_two_devices_match_one_of_four(runs):
   for a, b in zip(_params(runs / "1x4", 6), _params(runs / "2x2", 6)):
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
@@ -124,7 +124,7 @@ def test_two_processes_of_two_devices_match_one_of_four(runs):
   assert json.loads((data / "metadata.process1").read_text()) == {"next_index": 6}
 
 
-@pytest.mark.slow(seconds=50)
+@pytest.mark.slow(seconds=25)
 def test_resumed_two_process_run_matches_an_uninterrupted_one(runs, tmp_path, data_cache):
   _train(2, 2, tmp_path, data_cache, 3)  # stops after its checkpoint at step 3
   log = _train(2, 2, tmp_path, data_cache, 6)

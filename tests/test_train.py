@@ -123,7 +123,7 @@ def _has_data_worker(pgid):
   return any("multiprocessing.spawn" in cmd for cmd in processes.in_group(pgid).values())
 
 
-@pytest.mark.slow(seconds=55)
+@pytest.mark.slow(seconds=30)
 def test_resume_after_sigkill_is_bit_identical(tmp_path, data_cache):
   """Also: the killed run's data worker (and every other process of it) ends by itself,
   as after a normal exit."""
