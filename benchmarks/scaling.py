@@ -25,8 +25,8 @@ BN, gray, 40x40 crops, Gaussian noise sigma 25, its Adam); the step is the one
   between multiples it grows only by the in-memory source itself
   (``extra["source_mib"]``, the encoded bytes, which stand in for array_record
   files read on demand). Building the source is not timed. A full run times at
-  least 40 steps after 20 warm-up steps (``PIPELINE_MIN_STEPS``): grain's read
-  threads fill their prefetch buffer over the first steps. The train step is
+  least 40 steps after 20 warm-up steps (``PIPELINE_MIN_STEPS``), for a steady
+  mean. The train step is
   compiled once, in the 1x case (its ``compile_s``); later multiples continue
   from the state the previous one left.
 * **Batch size** (``train`` rows): the train step alone on a fixed batch in
@@ -169,8 +169,9 @@ def scaling_section(*, quick: bool, warmup: int, repeats: int) -> list[Measureme
     return (pipeline_rows(recipe, images=8, size=48, crop=16, batch=2, warmup=warmup,
                           repeats=repeats)
             + batch_rows(recipe, batches=(1, 2), size=16, warmup=warmup, repeats=repeats))
-  # At least 20 + 40 steps: grain's read threads fill their prefetch buffer over the
-  # first steps, sharing the cores with the step (5 steps read 30% slow on 2 cores).
+  # At least 20 + 40 steps, for a steady mean. (With grain's default read-ahead, 500
+  # batches, 5 steps read 30% slow while its threads filled the buffer; with the
+  # pipeline's bounded one, 5 after 1 read as 40 after 20: docs/performance.md.)
   return (pipeline_rows(recipe, images=400, size=180, crop=recipe.data.crop, batch=16,
                         warmup=max(warmup, PIPELINE_MIN_STEPS[0]),
                         repeats=max(repeats, PIPELINE_MIN_STEPS[1]))
