@@ -60,9 +60,9 @@ def _compile_fusions_with_the_classic_emitter():
   and 801.6 s against 1455 s and 760.3 s. Both compute the same HLO operations with no
   fast math: exp, log, log1p, tanh, sigmoid, erf, pow, rsqrt, sin and a multiply-add
   gave the same bits with either on 65536 float32 and float64 values. Programs that
-  run long are as fast either way (DnCNN-17's float64 loss curves 96 s
-  with them and 103 s without, two GAN iterations 52 s and 38 s). A choice the user
-  sets is kept."""
+  run long lose or gain a little, alone on one core: DnCNN-17's float64 loss curves
+  took 96 s with the MLIR emitters and 103 s without, two GAN iterations 52 s and
+  38 s. A choice the user sets is kept."""
   _set_xla_flag_default("--xla_cpu_use_fusion_emitters", "false")
 
 
