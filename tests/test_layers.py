@@ -95,6 +95,39 @@ def test_conv_gradient_equals_lax(k, stride, padding, size):
   _assert_no_slow_convolutions(ours, x, w)
 
 
+@pytest.mark.parametrize("k,scale,size", [
+    (5, 2, 8), (3, 2, 7), (1, 2, 5), (7, 2, 4), (5, 3, 4), (3, 3, 5),
+])
+def test_upsample_nearest_conv_equals_the_direct_form(k, scale, size):
+  """Course net B's up-sampling computed sub-pixel: the same values and gradients as
+  the upsampled image convolved directly, at every border (odd and even sizes)."""
+  x, w = _rand(8, (2, size, size + 1, 3)), _rand(9, (k, k, 3, 4))
+  ours = lambda x, w: layers.upsample_nearest_conv(x, w, scale)  # noqa: E731
+  ref = lambda x, w: jax.lax.conv_general_dilated(  # noqa: E731
+      layers.upsample_nearest(x, scale), w, (1, 1), [(k // 2, k // 2)] * 2,
+      dimension_numbers=layers.NHWC)
+  y = ours(x, w)
+  assert y.shape == (2, scale * size, scale * (size + 1), 4)
+  np.testing.assert_allclose(y, ref(x, w), atol=1e-10)
+  g = _rand(10, y.shape)
+  for a, b in zip(_vjp(ours, x, w, g), _vjp(ref, x, w, g)):
+    np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+def test_course_net_upsampling_layer_is_sub_pixel_in_float32_only():
+  """float32: the sub-pixel form, equal to the direct one to float32 rounding; bf16:
+  the direct form, as torch's autocast (the summed taps would be rounded again)."""
+  from jaxrestore.models.course_nets import Upsampling  # pylint: disable=g-import-not-at-top
+  x = _rand(11, (2, 6, 5, 4)).astype(jnp.float32)
+  with jax.enable_x64(False):
+    layer = Upsampling(4, 3, 5, rngs=nnx.Rngs(0))
+    direct = layer.conv(layers.upsample_nearest(x))
+    np.testing.assert_allclose(layer(x), direct, rtol=1e-5, atol=1e-6)
+    assert not np.array_equal(layer(x), direct)  # the summed taps round differently
+    half = Upsampling(4, 3, 5, rngs=nnx.Rngs(0), dtype=jnp.bfloat16)
+    np.testing.assert_array_equal(half(x), half.conv(layers.upsample_nearest(x)))
+
+
 def test_conv2d_layer_uses_it_only_where_it_applies():
   plain = layers.conv2d(3, 4, 3, rngs=nnx.Rngs(0))
   strided = layers.conv2d(3, 4, 3, stride=2, rngs=nnx.Rngs(0))
