@@ -1,24 +1,26 @@
-"""Cost of a sweep per configuration-step: one vmapped group against one configuration at
-a time in torch, and the network-B schedule's wall time extrapolated from it.
+"""Cost of a sweep per configuration-step: one sweep group against one configuration at a
+time in torch, and the network-B schedule's wall time extrapolated from it.
 
     python scripts/bench.py --config=configs/bench.py --config.sections="('sweep',)"
 
 For course net B (up-sampling kernel 5) at widths (16, 32) and (32, 64), down-sampling
-kernel 2 and 4 and batch 4, 16 and 64 on 32x32 crops: ``jax vmapped group`` is one call
-of the sweep's jitted group step (``sweep.make_group_step``: LANES configurations, each
-with its own batch gathered from a uint8 pool, as ``configs/sweep_course_net_b.py``'s
-groups of 2 momenta x 3 learning rates), ``jax mapped group`` the same with
-``sweep.lanes="map"``; ``torch explicit`` and ``torch autograd`` train one
-configuration (``benchmarks/explicit.py``'s runners: the explicit twin, and ``torch.nn`` +
-``torch.optim.SGD``). A row's ``extra["ms_per_config_step"]`` is its ms over its number of
-configurations; ``ratios`` compare those.
+kernel 2 and 4 and batch 4, 16 and 64 on 32x32 crops, one call of the sweep's jitted
+group step (``sweep.make_group_step``: LANES configurations, each with its own batch
+gathered from a uint8 pool, as ``configs/sweep_course_net_b.py``'s groups of 2 momenta x
+3 learning rates): ``jax autodiff group`` is the sweep's default (``sweep.engine=
+"autodiff"``, ``sweep.lanes="map"``), ``jax explicit mapped group`` and ``jax explicit
+vmapped group`` the explicit framework's net with its lanes looped or vmapped;
+``torch explicit`` and ``torch autograd`` train one configuration (``benchmarks/explicit.py``'s
+runners: the explicit twin, and ``torch.nn`` + ``torch.optim.SGD``). A row's
+``extra["ms_per_config_step"]`` is its ms over its number of configurations; ``ratios``
+compare those.
 
 ``estimate(rows)`` turns the measured costs into the wall time of the network-B grid's
 three stages (``configs/sweep_course_net_b.py``): all 576 settings x 10 epochs x
 (1000 // batch) steps, then 20 x 20 epochs x (5000 // batch), then 1 x 5 x (50000 // batch);
 widths (8, 32) are costed as (16, 32) and (16, 64) as (32, 64), up kernel 3 as 5 (upper
 bounds); stages 2 and 3 as the source's final setting (16, 32), down kernel 2, batch 4:
-stage 2's 20 at the group's cost per configuration-step, stage 3's one alone (``jax one
+stage 2's 20 at the group's cost per configuration-step, stage 3's one alone (``... one
 config``, a group of 1); plus the measured first call (compile) per group: 8 groups of 6
 (2 Nesterov x 2 up kernels x 2 down kernels; the 2 momenta x 3 lr share a program) per
 (widths, batch).
@@ -30,7 +32,6 @@ import torch
 import torch_ref.models as tm
 from benchmarks.core import Measurement, rows_for_case, section
 from benchmarks.explicit import _torch_autograd_runner, _torch_explicit_runner
-from jaxrestore import explicit as JE
 from jaxrestore import sweep
 from torch_ref import explicit as TE
 
@@ -40,7 +41,7 @@ BATCHES = (4, 16, 64)
 DOWN_KERNELS = (2, 4)
 
 
-def _group_runner(net, batch: int, lanes: int, size: int, rng, mode: str = "vmap"):
+def _group_runner(net, batch: int, lanes: int, size: int, rng, mode: str = "map"):
   pool = jnp.asarray(rng.randint(0, 256, (1000, 2, size, size, 3)).astype(np.uint8))
   params, opt = sweep.init_stacked(net, list(range(lanes)))
   hp = {"lr": jnp.full(lanes, 0.01), "momentum": jnp.full(lanes, 0.9),
@@ -63,11 +64,14 @@ def case_runners(widths, batch: int, down_kernel: int = 2, size: int = 32, lanes
   t = np.clip(x + rng.normal(0, 0.1, x.shape), 0, 1).astype(np.float32)
   xt, tt = torch.from_numpy(x), torch.from_numpy(t)
   torch.manual_seed(seed)
-  net = JE.course_net_b(**kw)
-  runners = {"jax vmapped group": _group_runner(net, batch, lanes, size, rng, "vmap"),
-             "jax mapped group": _group_runner(net, batch, lanes, size, rng, "map")}
+  autodiff, explicit = (sweep.ENGINES[e]("course_net_b", kw) for e in ("autodiff", "explicit"))
+  runners = {"jax autodiff group": _group_runner(autodiff, batch, lanes, size, rng),
+             "jax explicit mapped group": _group_runner(explicit, batch, lanes, size, rng),
+             "jax explicit vmapped group": _group_runner(explicit, batch, lanes, size, rng,
+                                                         "vmap")}
   if (widths, batch, down_kernel) == ((16, 32), 4, 2):  # stage 3 trains one configuration alone
-    runners["jax one config"] = _group_runner(JE.course_net_b(**kw), batch, 1, size, rng)
+    runners["jax autodiff one config"] = _group_runner(autodiff, batch, 1, size, rng)
+    runners["jax explicit one config"] = _group_runner(explicit, batch, 1, size, rng)
   return {**runners,
           "torch explicit": _torch_explicit_runner(TE.course_net_b(**kw), xt, tt),
           "torch autograd": _torch_autograd_runner(tm.create("course_net_b", **kw), xt, tt)}
@@ -86,7 +90,7 @@ def sweep_section(*, quick: bool, warmup: int, repeats: int):
       n = LANES if r.impl.endswith("group") else 1
       r.extra = {"configs": n, "ms_per_config_step": r.ms / n, "batch": batch,
                  "widths": list(widths), "down_kernel": down_kernel}
-    for group in got[:2]:
+    for group in got[:3]:
       group.ratios = {r.impl: group.extra["ms_per_config_step"] / r.extra["ms_per_config_step"]
                       for r in got if r.impl.startswith("torch")}
     rows += got
@@ -101,7 +105,10 @@ def estimate(rows: list[Measurement]) -> dict[str, float]:
           for r in rows if r.section == "sweep"}
   costed = {(8, 32): (16, 32), (16, 32): (16, 32), (16, 64): (32, 64), (32, 64): (32, 64)}
   out = {}
-  for impl in ("jax vmapped group", "jax mapped group", "torch explicit", "torch autograd"):
+  alone = {"jax autodiff group": "jax autodiff one config",
+           "jax explicit mapped group": "jax explicit one config",
+           "jax explicit vmapped group": "jax explicit one config"}
+  for impl in (*alone, "torch explicit", "torch autograd"):
     def step_s(widths, batch, down_kernel):
       row = cost[(impl, costed[widths], batch, down_kernel)]
       return row.extra["ms_per_config_step"] / 1e3
@@ -114,7 +121,7 @@ def estimate(rows: list[Measurement]) -> dict[str, float]:
     s1 = sum(24 * 10 * (1000 // b) * step_s(w, b, k) + 4 * compile_s(w, b, k)
              for w in costed for b in BATCHES for k in DOWN_KERNELS)
     s2 = 20 * 20 * (5000 // 4) * step_s((16, 32), 4, 2) + 4 * compile_s((16, 32), 4, 2)
-    alone = cost[("jax one config" if impl.startswith("jax") else impl, (16, 32), 4, 2)]
-    s3 = 5 * (50000 // 4) * alone.ms / 1e3 + (alone.compile_s if impl.startswith("jax") else 0)
+    one = cost[(alone.get(impl, impl), (16, 32), 4, 2)]
+    s3 = 5 * (50000 // 4) * one.ms / 1e3 + (one.compile_s if impl.startswith("jax") else 0)
     out[impl] = {"stage1_s": s1, "stage2_s": s2, "stage3_s": s3, "total_s": s1 + s2 + s3}
   return out

@@ -140,6 +140,10 @@ def base_sweep_config() -> ml_collections.ConfigDict:
       # ((key, (value, ...)), ...): the grid is the product of the axes. A key is any config
       # key (model_kwargs.* too); a tuple of keys takes tuples of values (a table's rows).
       "axes": (),
+      # "autodiff": the registry's NNX net, jax.value_and_grad (1.7-9x faster on CPU);
+      # "explicit": the explicit-backward framework's net, as the course projects trained
+      # (jaxrestore/sweep.py, docs/performance.md, Sweeps)
+      "engine": "autodiff",
       # how a group's settings share one program: "vmap" (batched operations) or "map" (a
       # loop over them in the program; 1.5-6x faster per setting on a 2-core CPU, as measured
       # in docs/performance.md, Sweeps)

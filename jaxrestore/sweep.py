@@ -6,6 +6,16 @@ is a config key (``"optimizer.lr"``, ``"data.batch_size"``, ``"model_kwargs.chan
 or a tuple of keys varied together (one row of a source's table), with its values; the
 grid is their product. Each setting is a copy of the config with those keys set.
 
+Engines (``sweep.engine``). ``"autodiff"`` (the default) trains the registry's NNX twin
+of the net (``jaxrestore/models/course_nets.py``: XLA's convolutions, course net B's
+up-sampling sub-pixel) with gradients from ``jax.value_and_grad``; ``"explicit"`` trains the
+explicit-backward framework's net (``jaxrestore/explicit``: unfold + matmul, hand-written
+backward), as the course projects did. Both compute the same function and gradients (to
+float32 rounding; tests/test_sweep.py trains both from one init) and the same SGD; the
+autodiff engine is 1.7-9x faster per configuration-step on a 2-core CPU
+(docs/performance.md, Sweeps), which is what puts the network-B schedule within hours.
+Their inits draw other random numbers, so a seed gives other nets in each.
+
 Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay) and the
 repeat's seed are traced: every setting that agrees on all other axes (net, batch size,
 Nesterov, ...) is one *group*, trained as one jitted program over stacked (params, SGD
@@ -37,6 +47,7 @@ first stage's top rows with their PSNR in every stage), ``sweep.png``, and
 group it was in; a finished sweep is refused, never overwritten.
 """
 import csv
+import functools
 import hashlib
 import itertools
 import json
@@ -50,10 +61,12 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+from flax import nnx
 from tqdm import tqdm
 
 from jaxrestore import errors, explicit, files
 from jaxrestore.data import datasets, images
+from jaxrestore.models import course_nets, registry
 
 TRACED = ("optimizer.lr", "optimizer.momentum", "optimizer.weight_decay")
 HYPER = tuple(k.split(".")[1] for k in TRACED)  # lr, momentum, weight_decay: make_step's hp
@@ -62,17 +75,65 @@ _STATUS_ORDER = {OK: 0, DIVERGED: 1, INCOMPATIBLE: 2, INVALID: 3}
 STATE = "sweep_state.json"
 
 
+# --- the nets ---------------------------------------------------------------------------------
+
+
+class ExplicitNet:
+  """``sweep.engine="explicit"``: a net of the explicit-backward framework; params are its
+  nested dicts (torch's state-dict layout)."""
+
+  def __init__(self, name: str, kwargs: dict):
+    self.net = explicit.NETS[name](**kwargs)
+    self.mse = explicit.MSE()
+
+  def init(self, key):
+    return self.net.init(key)
+
+  def __call__(self, params, x):
+    return self.net(params, x)
+
+  def loss_and_grads(self, params, x, t):
+    y, cache = self.net.forward(params, x)
+    loss, d = self.mse.forward(y, t)
+    _, grads = self.net.backward(params, cache, self.mse.backward(d))
+    return loss, grads
+
+
+class AutodiffNet:
+  """``sweep.engine="autodiff"``: the registry's NNX model of the same name and arguments,
+  its parameters an ``nnx.State``, its MSE gradients from ``jax.value_and_grad``. Nets
+  with state other than parameters (batch norm) are refused: a sweep's step is SGD on
+  parameters alone."""
+
+  def __init__(self, name: str, kwargs: dict):
+    self._create = functools.partial(registry.create, name, **kwargs)
+    self.graphdef, _, self.rest = nnx.split(
+        nnx.eval_shape(lambda: self._create(rngs=nnx.Rngs(0))), nnx.Param, ...)
+    if jax.tree.leaves(self.rest):
+      raise errors.ConfigError(f"sweep.engine='autodiff': {name} has state besides its "
+                               "parameters (batch norm), which a sweep's SGD step does not update")
+
+  def init(self, key):
+    return nnx.state(self._create(rngs=nnx.Rngs(key)), nnx.Param)
+
+  def __call__(self, params, x):
+    return nnx.merge(self.graphdef, params, self.rest)(x)
+
+  def loss_and_grads(self, params, x, t):
+    return jax.value_and_grad(lambda p: jnp.mean((self(p, x) - t) ** 2))(params)
+
+
+ENGINES = {"autodiff": AutodiffNet, "explicit": ExplicitNet}
+
+
 # --- the step -------------------------------------------------------------------------------
 
 
-def make_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False):
+def make_step(net, dampening: float = 0.0, nesterov: bool = False):
   """One configuration's SGD step on MSE: ``(params, opt, hp, x, t) -> (params, opt, loss)``."""
-  mse = explicit.MSE()
 
   def step(params, opt, hp, x, t):
-    y, cache = net.forward(params, x)
-    loss, d = mse.forward(y, t)
-    _, grads = net.backward(params, cache, mse.backward(d))
+    loss, grads = net.loss_and_grads(params, x, t)
     params, opt = explicit.sgd_step(params, grads, opt, hp["lr"], hp["momentum"], dampening,
                                     hp["weight_decay"], nesterov)
     return params, opt, loss
@@ -86,7 +147,7 @@ def gather_pairs(pool, idx):
   return pairs[..., 0, :, :, :], pairs[..., 1, :, :, :]
 
 
-def make_group_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool = False,
+def make_group_step(net, dampening: float = 0.0, nesterov: bool = False,
                     lanes: str = "vmap"):
   """``(params[N], opt[N], hp[N], pool, idx[N, B]) -> (params, opt, loss[N])``, one jit:
   lane i trains on ``pool[idx[i]]``. ``lanes``: ``"vmap"`` batches the lanes' operations
@@ -107,7 +168,7 @@ def make_group_step(net: explicit.Module, dampening: float = 0.0, nesterov: bool
   return jax.jit(group_step, donate_argnums=(0, 1))
 
 
-def init_stacked(net: explicit.Module, seeds) -> tuple[dict, explicit.SGDState]:
+def init_stacked(net, seeds) -> tuple[dict, explicit.SGDState]:
   params = jax.vmap(net.init)(jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds)))
   return params, jax.vmap(explicit.sgd_init)(params)
 
@@ -122,7 +183,7 @@ def psnr_both(out, clean):
   return psnr_float, 10.0 * jnp.log10(255.0 ** 2 / mse8)
 
 
-def make_evaluate(net: explicit.Module):
+def make_evaluate(net):
   """``(params[N], noisy, clean) -> (psnr_float[N], psnr_uint8[N])``."""
   return jax.jit(jax.vmap(lambda p, noisy, clean: psnr_both(net(p, noisy), clean),
                           in_axes=(0, None, None)))
@@ -273,13 +334,19 @@ def groups(settings: list[dict]) -> list[tuple[str, list[dict]]]:
 
 
 def build_net(config):
-  return explicit.NETS[config.model](**config.model_kwargs.to_dict())
+  """The net ``config.sweep.engine`` trains (``ENGINES``)."""
+  engine = config.sweep.engine
+  if engine not in ENGINES:
+    raise errors.ConfigError(f"sweep.engine must be one of {sorted(ENGINES)}, got {engine!r}")
+  return ENGINES[engine](config.model, config.model_kwargs.to_dict())
 
 
 def check_shapes(config, net, val_shape) -> str:
   """'' when the step and the validation trace; else the first line of the shape error."""
   b, crop, ch = config.data.batch_size, config.data.crop, 3
-  try:
+  try:  # the nets' geometry first: the same reason in either engine
+    for hw in ((crop, crop), tuple(val_shape[1:3])):
+      course_nets.check_shapes(config.model, hw, **config.model_kwargs.to_dict())
     params = jax.eval_shape(net.init, jax.random.PRNGKey(0))
     opt = jax.eval_shape(explicit.sgd_init, params)
     hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in HYPER}
@@ -479,15 +546,17 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
   workdir = Path(workdir)
   s = config.sweep
   if config.optimizer.name != "sgd":
-    raise errors.ConfigError("sweeps use the explicit framework's SGD: set optimizer.name='sgd'")
+    raise errors.ConfigError("sweeps train with the explicit framework's SGD: set "
+                             "optimizer.name='sgd'")
   if not s.stages:
     raise errors.ConfigError("sweep.stages is empty: give (training pairs, epochs, keep)")
   if config.precision != "float32":
-    raise errors.ConfigError("sweeps train explicit-backward nets, which compute in float32: "
-                             f"config.precision must be 'float32', got {config.precision!r}")
+    raise errors.ConfigError("sweeps train in float32 (the explicit framework has no other "
+                             f"precision): config.precision must be 'float32', got "
+                             f"{config.precision!r}")
   if config.model not in explicit.NETS:
-    raise errors.ConfigError(f"sweeps train explicit-backward nets: model must be one of "
-                             f"{sorted(explicit.NETS)}, got {config.model!r}")
+    raise errors.ConfigError(f"sweeps train the course nets, in either engine: model must be one "
+                             f"of {sorted(explicit.NETS)}, got {config.model!r}")
   settings = grid(s)
   for st in settings:
     apply(config, st)  # every axis names a config key

@@ -7,8 +7,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from flax import nnx
 
 from jaxrestore import errors, explicit, sweep
+from jaxrestore.models import registry
+from jaxrestore.porting import mapping
 from recipes import load_config
 
 
@@ -210,10 +213,11 @@ _HP = [dict(lr=0.05, momentum=0.9, weight_decay=0.0, seed=0),
 
 
 @pytest.mark.parametrize("lanes", ["vmap", "map"])
-@pytest.mark.parametrize("nesterov,dampening", [(False, 0.1), (True, 0.0)])
-def test_group_step_equals_separate_steps(lanes, nesterov, dampening):
+@pytest.mark.parametrize("engine,nesterov,dampening", [
+    ("explicit", False, 0.1), ("explicit", True, 0.0), ("autodiff", True, 0.0)])
+def test_group_step_equals_separate_steps(lanes, engine, nesterov, dampening):
   """Every step's loss and the final parameters of each lane equal its own run."""
-  net = explicit.course_net_b(channels=(4, 8))
+  net = sweep.ENGINES[engine]("course_net_b", {"channels": (4, 8)})
   rng = np.random.RandomState(0)
   pool = rng.randint(0, 256, (12, 2, 16, 16, 3)).astype(np.uint8)
   idx = rng.randint(0, 12, (6, len(_HP), 2))
@@ -236,3 +240,41 @@ def test_group_step_equals_separate_steps(lanes, nesterov, dampening):
     for a, b in zip(jax.tree.leaves(p), jax.tree.leaves(jax.tree.map(lambda v: v[i], params))):
       np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
   assert np.ptp(losses[-1]) > 1e-4  # the lanes really differ
+
+
+@pytest.mark.parametrize("model,kwargs", [
+    ("course_net_b", {"channels": (4, 8), "down_kernel": 4, "up_kernel": 5}),
+    ("course_net_b", {"channels": (4, 8), "down_kernel": 2, "up_kernel": 3}),
+    ("course_net_a", {"channels": (4, 8), "kernel_size": 2, "stride": 2, "padding": 0}),
+])
+def test_both_engines_train_the_same_net(model, kwargs):
+  """The explicit framework and autodiff of the NNX twin, from one init (ported by name),
+  six Nesterov SGD steps: the same losses and parameters, so sweep.engine changes the
+  speed of a sweep, not what it trains."""
+  explicit_net, autodiff_net = (sweep.ENGINES[e](model, kwargs) for e in ("explicit", "autodiff"))
+  nnx_model = registry.create(model, rngs=nnx.Rngs(0), **kwargs)
+  p_ex = explicit_net.init(jax.random.PRNGKey(3))
+  mapping.torch_to_nnx({k: np.asarray(v) for k, v in explicit.state_dict(p_ex).items()},
+                       nnx_model)
+  p_ad = nnx.state(nnx_model, nnx.Param)
+  rng = np.random.RandomState(1)
+  pool = jnp.asarray(rng.randint(0, 256, (16, 2, 16, 16, 3)).astype(np.uint8))
+  hp = {"lr": jnp.float32(0.5), "momentum": jnp.float32(0.9), "weight_decay": jnp.float32(1e-3)}
+  steps = [jax.jit(sweep.make_step(n, 0.0, True)) for n in (explicit_net, autodiff_net)]
+  o_ex, o_ad = explicit.sgd_init(p_ex), explicit.sgd_init(p_ad)
+  x, t = sweep.gather_pairs(pool, jnp.asarray(rng.randint(0, 16, 4)))
+  init = explicit.state_dict(p_ex)
+  for _ in range(6):
+    p_ex, o_ex, loss_ex = steps[0](p_ex, o_ex, hp, x, t)
+    p_ad, o_ad, loss_ad = steps[1](p_ad, o_ad, hp, x, t)
+    np.testing.assert_allclose(loss_ad, loss_ex, rtol=1e-5)
+  nnx.update(nnx_model, p_ad)
+  want = explicit.state_dict(p_ex)
+  assert max(float(jnp.abs(want[k] - init[k]).max()) for k in want) > 1e-2  # they trained
+  for key, got in mapping.nnx_to_torch(nnx_model).items():
+    np.testing.assert_allclose(got, want[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_the_autodiff_engine_refuses_a_net_with_batch_norm():
+  with pytest.raises(errors.ConfigError, match="besides its parameters"):
+    sweep.AutodiffNet("dncnn", {"depth": 3, "features": 4})
