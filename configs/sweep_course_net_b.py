@@ -20,14 +20,20 @@ Down-sampling kernel 4 trains: course_net_b pads its strided convolutions by
 (down_kernel - 1) // 2 (the source's "subsequent proper padding"). Init is the net's
 default, the source's Xavier. ``:quick`` is the same grid on 2000 pairs, one epoch per
 stage (the top 4, then the best), to see the whole pipeline run in minutes.
-The training recipe (net, data, noise) is configs/course_net_b_n2n.py's.
-Measured (2026-12-04, shared 2-core machine, load ~20): a reduced stage 1 of 48
-settings (widths (16, 32), up kernel 5, batch {4, 16}, all optimiser values, down {2, 4})
-on 1000 pairs for 2 epochs took 403 s; best 21.78 dB (momentum 0.9, lr 0.05, batch 4;
-noisy input 20.57 dB); Nesterov with momentum 0 equals plain SGD to the digit; the 24
-down-kernel-4 settings were "incompatible shapes" (run before the padding fix landed).
-The full schedule is estimated at
-at least ~25 h on this machine under that load, above 6 h quiet (docs/performance.md, Sweeps).
+The training recipe (net, data, noise) is configs/course_net_b_n2n.py's; the
+sweep trains it with the autodiff engine (jaxrestore/sweep.py: the same net as the
+explicit framework's, 2.3-11x faster here).
+Measured (2026-12-06, quiet 2-core machine, the first command above): the whole
+schedule in 48 min 22 s (stage 1 29.6 min, stage 2 15.7, stage 3 2.8). Noisy
+validation input 20.57 dB. Stage 1: all 576 trained, none diverged; its top 20
+23.88-24.40 dB, every one lr 0.05, momentum 0.9, batch 4 (the source's: 20.76-23.07
+dB); the source's final setting (Nesterov, 0.9, lr 0.01, (16, 32), down 2, up 5,
+batch 4) ranked 59th, 22.55 dB. Stage 2 (5000 pairs x 20 epochs): 25.62-26.75 dB.
+Stage 3: the best, plain momentum 0.9, lr 0.05, (32, 64), up 5, down 4, batch 4, on
+all 50000 pairs x 5 epochs: 27.31 dB (the source's final model: 23.00 dB). The
+absolute numbers are not the source's: their pairs were real noisy images, ours are
+Gaussian with sigma ~ U[0, 50], validated at sigma 25. Timings and the cost
+against torch: docs/performance.md, Sweeps.
 """
 from pathlib import Path
 

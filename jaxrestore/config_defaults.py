@@ -140,7 +140,7 @@ def base_sweep_config() -> ml_collections.ConfigDict:
       # ((key, (value, ...)), ...): the grid is the product of the axes. A key is any config
       # key (model_kwargs.* too); a tuple of keys takes tuples of values (a table's rows).
       "axes": (),
-      # "autodiff": the registry's NNX net, jax.value_and_grad (1.7-9x faster on CPU);
+      # "autodiff": the registry's NNX net, jax.value_and_grad (2.3-11x faster on CPU);
       # "explicit": the explicit-backward framework's net, as the course projects trained
       # (jaxrestore/sweep.py, docs/performance.md, Sweeps)
       "engine": "autodiff",

@@ -12,8 +12,9 @@ up-sampling sub-pixel) with gradients from ``jax.value_and_grad``; ``"explicit"`
 explicit-backward framework's net (``jaxrestore/explicit``: unfold + matmul, hand-written
 backward), as the course projects did. Both compute the same function and gradients (to
 float32 rounding; tests/test_sweep.py trains both from one init) and the same SGD; the
-autodiff engine is 1.7-9x faster per configuration-step on a 2-core CPU
-(docs/performance.md, Sweeps), which is what puts the network-B schedule within hours.
+autodiff engine is 2.3-11x faster per configuration-step on course net B on a 2-core
+CPU, which put the whole network-B schedule under an hour (48 min), and 9x slower on net
+A's dilated row (docs/performance.md, Sweeps).
 Their inits draw other random numbers, so a seed gives other nets in each.
 
 Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay) and the

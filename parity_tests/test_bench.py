@@ -139,24 +139,29 @@ def test_scaling_plot_of_hand_made_rows(tmp_path):
 
 
 def test_sweep_schedule_estimate_of_hand_made_rows():
-  """Every configuration-step 1 ms and every compile 2 s: the schedule's step counts."""
+  """Every configuration-step 1 ms (the autodiff engine's one setting alone 3 ms) and every
+  compile 2 s: the schedule's step counts."""
   rows = [core.Measurement("sweep", "c", impl, ms, 1.0, 2.0,
                            extra={"ms_per_config_step": 1.0, "batch": b, "widths": list(w),
                                   "down_kernel": k})
           for w in sweep_bench.WIDTHS for b in sweep_bench.BATCHES
           for k in sweep_bench.DOWN_KERNELS
-          for impl, ms in (("jax vmapped group", 6.0), ("jax mapped group", 6.0),
-                           ("torch explicit", 1.0), ("torch autograd", 1.0))]
-  rows.append(core.Measurement("sweep", "c", "jax one config", 1.0, 1.0, 2.0,
-                               extra={"ms_per_config_step": 1.0, "batch": 4,
-                                      "widths": [16, 32], "down_kernel": 2}))
+          for impl, ms in (("jax autodiff group", 6.0), ("jax explicit vmapped group", 6.0),
+                           ("jax explicit mapped group", 6.0), ("torch explicit", 1.0),
+                           ("torch autograd", 1.0))]
+  for engine, ms in (("autodiff", 3.0), ("explicit", 1.0)):  # stage 3's one setting alone
+    rows.append(core.Measurement("sweep", "c", f"jax {engine} one config", ms, 1.0, 2.0,
+                                 extra={"ms_per_config_step": ms, "batch": 4,
+                                        "widths": [16, 32], "down_kernel": 2}))
   est = sweep_bench.estimate(rows)
   steps1 = 576 * 10 * (250 + 62 + 15) // 3  # each of the 3 batch sizes has 192 settings
   assert est["torch autograd"]["stage1_s"] == pytest.approx(steps1 / 1e3)
   # 576 settings in groups of 6 (2 momenta x 3 lr), each group compiled once
-  assert est["jax mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 96 * 2.0)
+  assert est["jax explicit mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 96 * 2.0)
   assert est["torch explicit"]["stage2_s"] == pytest.approx(20 * 20 * 1250 / 1e3)
-  assert est["jax vmapped group"]["stage3_s"] == pytest.approx(5 * 12500 / 1e3 + 2.0)
+  # each engine's stage 3 is its own one-config row
+  assert est["jax autodiff group"]["stage3_s"] == pytest.approx(5 * 12500 * 3.0 / 1e3 + 2.0)
+  assert est["jax explicit vmapped group"]["stage3_s"] == pytest.approx(5 * 12500 / 1e3 + 2.0)
 
 
 def test_gpu_check_without_a_gpu_says_so_in_one_line_and_exits_2():

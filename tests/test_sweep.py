@@ -44,6 +44,8 @@ def test_grid_takes_any_key_zipped_keys_and_groups_by_static_values():
   assert len(rows) == 7 and rows[4] == {"model_kwargs.kernel_size": 2, "model_kwargs.stride": 1,
                                         "model_kwargs.padding": 1, "model_kwargs.dilation": 1}
   b = load_config("sweep_course_net_b.py")
+  # net A trains in the framework project's explicit engine, net B by autodiff (faster)
+  assert (c.sweep.engine, b.sweep.engine) == ("explicit", "autodiff")
   settings = sweep.grid(b.sweep)
   assert len(settings) == 576
   grouped = sweep.groups(settings)
@@ -138,12 +140,13 @@ def _separate_run(c, setting, repeat, pool, n_pairs, epochs, val):
 
 
 @pytest.mark.slow  # trains the tiny sweep end to end; the other slow tests reuse it
-@pytest.mark.parametrize("lanes", ["vmap", "map"])
-def test_vmapped_groups_equal_separate_runs_across_shapes(finished, lanes, tmp_path):
+@pytest.mark.parametrize("lanes,engine", [("map", "explicit"), ("vmap", "explicit"),
+                                          ("map", "autodiff")])
+def test_vmapped_groups_equal_separate_runs_across_shapes(finished, lanes, engine, tmp_path):
   c, _, stages = finished
-  if lanes != c.sweep.lanes:
+  if (lanes, engine) != (c.sweep.lanes, c.sweep.engine):
     c = c.copy_and_resolve_references()
-    c.sweep.lanes, c.sweep.stages = lanes, c.sweep.stages[:1]
+    c.sweep.lanes, c.sweep.engine, c.sweep.stages = lanes, engine, c.sweep.stages[:1]
     stages = sweep.run_sweep(c, tmp_path)
   _, train, val_imgs = sweep.split_images(c.sweep, c.seed)
   pool, val = sweep.course_pairs(c, train), sweep.validation_set(c, val_imgs)
