@@ -14,8 +14,8 @@ backward), as the course projects did. Both compute the same function and gradie
 float32 rounding; tests/test_sweep.py trains both from one init) and the same SGD; the
 autodiff engine is 2.3-11x faster per configuration-step on course net B on a 2-core
 CPU, which put the whole network-B schedule under an hour (48 min), and 9x slower on net
-A's dilated row (docs/performance.md, Sweeps).
-Their inits draw other random numbers, so a seed gives other nets in each.
+A's dilated row (docs/performance.md, Sweeps). Their inits draw other random numbers,
+so a seed gives other nets in each.
 
 Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay) and the
 repeat's seed are traced: every setting that agrees on all other axes (net, batch size,
@@ -334,12 +334,17 @@ def groups(settings: list[dict]) -> list[tuple[str, list[dict]]]:
   return list(out.items())
 
 
+def _engine(config):
+  try:
+    return ENGINES[config.sweep.engine]
+  except KeyError:
+    raise errors.ConfigError(f"sweep.engine must be one of {sorted(ENGINES)}, got "
+                             f"{config.sweep.engine!r}") from None
+
+
 def build_net(config):
   """The net ``config.sweep.engine`` trains (``ENGINES``)."""
-  engine = config.sweep.engine
-  if engine not in ENGINES:
-    raise errors.ConfigError(f"sweep.engine must be one of {sorted(ENGINES)}, got {engine!r}")
-  return ENGINES[engine](config.model, config.model_kwargs.to_dict())
+  return _engine(config)(config.model, config.model_kwargs.to_dict())
 
 
 def check_shapes(config, net, val_shape) -> str:
@@ -558,6 +563,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
   if config.model not in explicit.NETS:
     raise errors.ConfigError(f"sweeps train the course nets, in either engine: model must be one "
                              f"of {sorted(explicit.NETS)}, got {config.model!r}")
+  _engine(config)  # a typo is one error, not a sweep of "invalid setting" rows
   settings = grid(s)
   for st in settings:
     apply(config, st)  # every axis names a config key

@@ -63,10 +63,15 @@ def test_grid_takes_any_key_zipped_keys_and_groups_by_static_values():
     sweep.grid(b.sweep)
 
 
-def test_a_sweep_refuses_bfloat16_before_building_anything(tmp_path):
+def test_a_sweep_refuses_bfloat16_or_an_unknown_engine_before_building_anything(tmp_path):
   c = tiny_config()
   c.precision = "bfloat16"  # the explicit-backward nets compute in float32 only
   with pytest.raises(errors.ConfigError, match="config.precision must be 'float32'"):
+    sweep.run_sweep(c, tmp_path / "sweep")
+  assert not (tmp_path / "sweep").exists()
+  c.precision = "float32"
+  c.sweep.engine = "autograd"
+  with pytest.raises(errors.ConfigError, match="sweep.engine must be one of"):
     sweep.run_sweep(c, tmp_path / "sweep")
   assert not (tmp_path / "sweep").exists()
 
