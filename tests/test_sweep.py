@@ -40,6 +40,10 @@ def test_grid_takes_any_key_zipped_keys_and_groups_by_static_values():
   # the source's net A (32 and 64 channels, plain SGD), not the net-B recipe it starts from
   assert (c.model_kwargs.channels, c.optimizer.momentum, c.optimizer.nesterov) == (
       (32, 64), 0.0, False)
+  # its lr 1e-4 on a summed MSE is lr 1e-4 * N on our mean, exactly only without momentum
+  # or weight decay
+  assert c.optimizer.lr == pytest.approx(1e-4 * 10 * 3 * 32 * 32) and (
+      c.data.batch_size, c.data.crop, c.optimizer.weight_decay) == (10, 32, 0.0)
   rows = sweep.grid(c.sweep)
   assert len(rows) == 7 and rows[4] == {"model_kwargs.kernel_size": 2, "model_kwargs.stride": 1,
                                         "model_kwargs.padding": 1, "model_kwargs.dilation": 1}
