@@ -145,8 +145,8 @@ def base_sweep_config() -> ml_collections.ConfigDict:
       # (jaxrestore/sweep.py, docs/performance.md, Sweeps)
       "engine": "autodiff",
       # how a group's settings share one program: "vmap" (batched operations) or "map" (a
-      # loop over them in the program; 1.5-6x faster per setting on a 2-core CPU, as measured
-      # in docs/performance.md, Sweeps)
+      # loop over them in the program; 1.2-3.5x faster per setting on a 2-core CPU, as
+      # measured in docs/performance.md, Sweeps)
       "lanes": "map",
       "repeats": 1,  # seeds seed, seed + 1, ... per setting (init and data order): mean ± std
       # ((training pairs (0: all), epochs, keep (0: all)), ...): each stage trains the

@@ -1,5 +1,5 @@
 """Sweeps over any config key, in stages, with repeats: configurations that share their
-shapes train together as one vmapped program.
+shapes train together as one program.
 
 A sweep config (``config_defaults.base_sweep_config``) lists ``sweep.axes``: each axis
 is a config key (``"optimizer.lr"``, ``"data.batch_size"``, ``"model_kwargs.channels"``)
@@ -25,7 +25,8 @@ loop over them in the same program (``sweep.lanes``; faster on XLA CPU, see
 docs/performance.md). Groups run one after another. The loop calls the jitted step once
 per batch: a ``lax.scan`` over steps ran ~10x slower on XLA CPU (docs/performance.md).
 
-Before a group trains, its step and its validation are traced abstractly
+Before a group trains, the net's geometry is checked on the crop sizes
+(``course_nets.check_shapes``) and its step and validation are traced abstractly
 (``jax.eval_shape``): a setting whose shapes do not fit (an output that is not the
 input's size, e.g. net B with a kernel-4 down-sampling without padding) is a row marked
 ``incompatible shapes``; one whose net cannot be built from its arguments is ``invalid

@@ -147,9 +147,9 @@ class Upsampling(nnx.Module):
   In float32 and float64 it is computed sub-pixel (``layers.upsample_nearest_conv``):
   the same values to float rounding with 9 instead of 25 multiply-adds per output for
   kernel 5, which made a course net B training step 2.3-3.9x faster on CPU (1.5x with
-  kernel 3, whose phases keep 9 taps; docs/performance.md, Sweeps). With a compute ``dtype`` (bf16) it upsamples and
-  convolves directly, as torch's autocast does: the summed taps would be rounded to
-  bf16 a second time."""
+  kernel 3, whose phases keep 9 taps; docs/performance.md, Sweeps). With a compute
+  ``dtype`` (bf16) it upsamples and convolves directly, as torch's autocast does: the
+  summed taps would be rounded to bf16 a second time."""
 
   def __init__(self, in_features: int, out_features: int, kernel_size: int, scale: int = 2,
                *, rngs: nnx.Rngs, dtype=None):
