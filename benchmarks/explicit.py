@@ -18,7 +18,7 @@ import torch_ref.models as tm
 from jaxrestore import explicit as JE
 from jaxrestore import models, porting
 from benchmarks.core import rows_for_case, section
-from jaxrestore.sweep import make_step
+from jaxrestore.sweep import ExplicitNet, make_step
 from torch_ref import explicit as TE
 
 LR, MOMENTUM = 0.01, 0.9
@@ -88,7 +88,7 @@ def case_runners(name: str, batch: int, size: int, seed: int = 0):
   params = JE.load_state_dict(net.init(jax.random.PRNGKey(0)),
                               {k: v.numpy() for k, v in sd.items()})
   hp = {"lr": jnp.float32(LR), "momentum": jnp.float32(MOMENTUM), "weight_decay": jnp.float32(0)}
-  explicit_step = make_step(net)
+  explicit_step = make_step(ExplicitNet(name, {}))  # the sweep's explicit-engine step
   model = porting.load_torch(models.create(name, rngs=nnx.Rngs(0)), sd)
   graphdef, state = nnx.split(model)
   tx = optax.sgd(LR, MOMENTUM)
