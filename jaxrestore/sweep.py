@@ -66,7 +66,7 @@ import numpy as np
 from flax import nnx
 from tqdm import tqdm
 
-from jaxrestore import errors, explicit, files
+from jaxrestore import errors, explicit, files, losses
 from jaxrestore.data import datasets, images
 from jaxrestore.models import course_nets, registry
 
@@ -122,7 +122,7 @@ class AutodiffNet:
     return nnx.merge(self.graphdef, params, self.rest)(x)
 
   def loss_and_grads(self, params, x, t):
-    return jax.value_and_grad(lambda p: jnp.mean((self(p, x) - t) ** 2))(params)
+    return jax.value_and_grad(lambda p: losses.mse(self(p, x), t))(params)
 
 
 ENGINES = {"autodiff": AutodiffNet, "explicit": ExplicitNet}
