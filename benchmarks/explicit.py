@@ -84,11 +84,12 @@ def case_runners(name: str, batch: int, size: int, seed: int = 0):
   xj, tj = jnp.asarray(x.transpose(0, 2, 3, 1)), jnp.asarray(t.transpose(0, 2, 3, 1))
   xt, tt = torch.from_numpy(x), torch.from_numpy(t)
 
-  net = JE.NETS[name]()
+  explicit_net = ExplicitNet(name, {})  # the sweep's explicit engine
+  net = explicit_net.net
   params = JE.load_state_dict(net.init(jax.random.PRNGKey(0)),
                               {k: v.numpy() for k, v in sd.items()})
   hp = {"lr": jnp.float32(LR), "momentum": jnp.float32(MOMENTUM), "weight_decay": jnp.float32(0)}
-  explicit_step = make_step(ExplicitNet(name, {}))  # the sweep's explicit-engine step
+  explicit_step = make_step(explicit_net)
   model = porting.load_torch(models.create(name, rngs=nnx.Rngs(0)), sd)
   graphdef, state = nnx.split(model)
   tx = optax.sgd(LR, MOMENTUM)
