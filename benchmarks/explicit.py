@@ -18,7 +18,7 @@ import torch_ref.models as tm
 from jaxrestore import explicit as JE
 from jaxrestore import models, porting
 from benchmarks.core import rows_for_case, section
-from jaxrestore.sweep import ExplicitNet, make_step
+from jaxrestore.sweep import ExplicitNet, hyper, make_step
 from torch_ref import explicit as TE
 
 LR, MOMENTUM = 0.01, 0.9
@@ -88,7 +88,7 @@ def case_runners(name: str, batch: int, size: int, seed: int = 0):
   net = explicit_net.net
   params = JE.load_state_dict(net.init(jax.random.PRNGKey(0)),
                               {k: v.numpy() for k, v in sd.items()})
-  hp = {"lr": jnp.float32(LR), "momentum": jnp.float32(MOMENTUM), "weight_decay": jnp.float32(0)}
+  hp = hyper(dict(lr=LR, momentum=MOMENTUM, weight_decay=0.0, dampening=0.0, nesterov=False))
   explicit_step = make_step(explicit_net)
   model = porting.load_torch(models.create(name, rngs=nnx.Rngs(0)), sd)
   graphdef, state = nnx.split(model)

@@ -6,8 +6,8 @@ time in torch, and the network-B schedule's wall time extrapolated from it.
 For course net B (up-sampling kernel 5) at widths (16, 32) and (32, 64), down-sampling
 kernel 2 and 4 and batch 4, 16 and 64 on 32x32 crops, one call of the sweep's jitted
 group step (``sweep.make_group_step``: LANES configurations, each with its own batch
-gathered from a uint8 pool, as ``configs/sweep_course_net_b.py``'s groups of 2 momenta x
-3 learning rates): ``jax autodiff group`` is the sweep's default (``sweep.engine=
+gathered from a uint8 pool, as ``configs/sweep_course_net_b.py``'s groups of 2 Nesterov x
+2 momenta x 3 learning rates): ``jax autodiff group`` is the sweep's default (``sweep.engine=
 "autodiff"``, ``sweep.lanes="map"``), ``jax explicit mapped group`` and ``jax explicit
 vmapped group`` the explicit framework's net with its lanes looped or vmapped;
 ``torch explicit`` and ``torch autograd`` train one configuration (``benchmarks/explicit.py``'s
@@ -19,11 +19,11 @@ compare those.
 three stages (``configs/sweep_course_net_b.py``): all 576 settings x 10 epochs x
 (1000 // batch) steps, then 20 x 20 epochs x (5000 // batch), then 1 x 5 x (50000 // batch);
 widths (8, 32) are costed as (16, 32) and (16, 64) as (32, 64), up kernel 3 as 5 (upper
-bounds); stages 2 and 3 as the source's final setting (16, 32), down kernel 2, batch 4:
-stage 2's 20 at the group's cost per configuration-step, stage 3's one alone (``... one
-config``, a group of 1); plus the measured first call (compile) per group: 8 groups of 6
-(2 Nesterov x 2 up kernels x 2 down kernels; the 2 momenta x 3 lr share a program) per
-(widths, batch).
+bounds); stages 2 and 3 as the source's final setting (16, 32), down kernel 2, batch 4,
+one configuration alone (``... one config``, a group of 1: an upper bound for stage 2,
+whose 20 pair up where they differ only in Nesterov); plus the measured first call
+(compile) per group: 4 groups of 12 (2 up kernels x 2 down kernels; the 2 Nesterov x 2
+momenta x 3 lr share a program) per (widths, batch), 20 in stage 2.
 """
 import jax.numpy as jnp
 import numpy as np
@@ -35,7 +35,7 @@ from benchmarks.explicit import _torch_autograd_runner, _torch_explicit_runner
 from jaxrestore import sweep
 from torch_ref import explicit as TE
 
-LANES = 6
+LANES = 12  # 2 Nesterov x 2 momenta x 3 lr
 WIDTHS = ((16, 32), (32, 64))
 BATCHES = (4, 16, 64)
 DOWN_KERNELS = (2, 4)
@@ -44,9 +44,9 @@ DOWN_KERNELS = (2, 4)
 def _group_runner(net, batch: int, lanes: int, size: int, rng, mode: str = "map"):
   pool = jnp.asarray(rng.randint(0, 256, (1000, 2, size, size, 3)).astype(np.uint8))
   params, opt = sweep.init_stacked(net, list(range(lanes)))
-  hp = {"lr": jnp.full(lanes, 0.01), "momentum": jnp.full(lanes, 0.9),
-        "weight_decay": jnp.zeros(lanes)}
-  step = sweep.make_group_step(net, 0.0, True, mode)
+  hp = sweep.hyper([dict(lr=0.01, momentum=0.9, weight_decay=0.0, dampening=0.0,
+                         nesterov=i % 2 == 0) for i in range(lanes)])
+  step = sweep.make_group_step(net, mode)
   box = [params, opt, 0]
 
   def run():
@@ -117,11 +117,12 @@ def estimate(rows: list[Measurement]) -> dict[str, float]:
       row = cost[(impl, costed[widths], batch, down_kernel)]
       return row.compile_s if impl.startswith("jax") else 0.0
     # stage 1, per (widths, batch, down kernel): 2 nesterov x 2 up kernels x 2 momenta x 3 lr
-    # = 24 settings in 4 groups of 6
-    s1 = sum(24 * 10 * (1000 // b) * step_s(w, b, k) + 4 * compile_s(w, b, k)
+    # = 24 settings in 2 groups of 12
+    s1 = sum(24 * 10 * (1000 // b) * step_s(w, b, k) + 2 * compile_s(w, b, k)
              for w in costed for b in BATCHES for k in DOWN_KERNELS)
-    s2 = 20 * 20 * (5000 // 4) * step_s((16, 32), 4, 2) + 4 * compile_s((16, 32), 4, 2)
     one = cost[(alone.get(impl, impl), (16, 32), 4, 2)]
-    s3 = 5 * (50000 // 4) * one.ms / 1e3 + (one.compile_s if impl.startswith("jax") else 0)
+    one_compile_s = one.compile_s if impl.startswith("jax") else 0.0
+    s2 = 20 * (20 * (5000 // 4) * one.ms / 1e3 + one_compile_s)
+    s3 = 5 * (50000 // 4) * one.ms / 1e3 + one_compile_s
     out[impl] = {"stage1_s": s1, "stage2_s": s2, "stage3_s": s3, "total_s": s1 + s2 + s3}
   return out

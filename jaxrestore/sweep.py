@@ -17,9 +17,9 @@ CPU, which put the whole network-B schedule under an hour (48 min), and 9x slowe
 A's dilated row (docs/performance.md, Sweeps). Their inits draw other random numbers,
 so a seed gives other nets in each.
 
-Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay) and the
-repeat's seed are traced: every setting that agrees on all other axes (net, batch size,
-Nesterov, ...) is one *group*, trained as one jitted program over stacked (params, SGD
+Grouping. The optimiser values in ``TRACED`` (lr, momentum, weight decay, dampening,
+Nesterov) and the repeat's seed are traced: every setting that agrees on all other axes
+(net, batch size, ...) is one *group*, trained as one jitted program over stacked (params, SGD
 state, hyper-parameters, batch indices): ``jax.vmap`` over the lanes, or a ``lax.map``
 loop over them in the same program (``sweep.lanes``; faster on XLA CPU, see
 docs/performance.md). Groups run one after another. The loop calls the jitted step once
@@ -70,8 +70,10 @@ from jaxrestore import errors, explicit, files, losses
 from jaxrestore.data import datasets, images
 from jaxrestore.models import course_nets, registry
 
-TRACED = ("optimizer.lr", "optimizer.momentum", "optimizer.weight_decay")
-HYPER = tuple(k.split(".")[1] for k in TRACED)  # lr, momentum, weight_decay: make_step's hp
+TRACED = ("optimizer.lr", "optimizer.momentum", "optimizer.weight_decay",
+          "optimizer.dampening", "optimizer.nesterov")
+HYPER = tuple(k.split(".")[1] for k in TRACED)  # make_step's hp, explicit.sgd_step's names
+_HYPER_DTYPE = {"nesterov": jnp.bool_}  # the others float32
 OK, DIVERGED, INCOMPATIBLE, INVALID = "ok", "diverged", "incompatible shapes", "invalid setting"
 _STATUS_ORDER = {OK: 0, DIVERGED: 1, INCOMPATIBLE: 2, INVALID: 3}
 STATE = "sweep_state.json"
@@ -131,13 +133,22 @@ ENGINES = {"autodiff": AutodiffNet, "explicit": ExplicitNet}
 # --- the step -------------------------------------------------------------------------------
 
 
-def make_step(net, dampening: float = 0.0, nesterov: bool = False):
-  """One configuration's SGD step on MSE: ``(params, opt, hp, x, t) -> (params, opt, loss)``."""
+def hyper(optimizers) -> dict:
+  """``hp`` for ``make_step`` (one ``config.optimizer``, or any mapping with the ``HYPER``
+  keys) or, given a list of them, for ``make_group_step`` (stacked, one per lane)."""
+  if isinstance(optimizers, (list, tuple)):
+    return {h: jnp.asarray([o[h] for o in optimizers], _HYPER_DTYPE.get(h, jnp.float32))
+            for h in HYPER}
+  return {h: jnp.asarray(optimizers[h], _HYPER_DTYPE.get(h, jnp.float32)) for h in HYPER}
+
+
+def make_step(net):
+  """One configuration's SGD step on MSE: ``(params, opt, hp, x, t) -> (params, opt, loss)``;
+  ``hp`` from ``hyper``."""
 
   def step(params, opt, hp, x, t):
     loss, grads = net.loss_and_grads(params, x, t)
-    params, opt = explicit.sgd_step(params, grads, opt, hp["lr"], hp["momentum"], dampening,
-                                    hp["weight_decay"], nesterov)
+    params, opt = explicit.sgd_step(params, grads, opt, **hp)
     return params, opt, loss
 
   return step
@@ -149,13 +160,12 @@ def gather_pairs(pool, idx):
   return pairs[..., 0, :, :, :], pairs[..., 1, :, :, :]
 
 
-def make_group_step(net, dampening: float = 0.0, nesterov: bool = False,
-                    lanes: str = "vmap"):
+def make_group_step(net, lanes: str = "vmap"):
   """``(params[N], opt[N], hp[N], pool, idx[N, B]) -> (params, opt, loss[N])``, one jit:
   lane i trains on ``pool[idx[i]]``. ``lanes``: ``"vmap"`` batches the lanes' operations
   (one batched matmul per layer); ``"map"`` loops over them inside the program
   (``lax.map``), which XLA CPU runs faster for these small nets (``sweep.lanes``)."""
-  one = make_step(net, dampening, nesterov)
+  one = make_step(net)
   if lanes == "vmap":
     step = jax.vmap(one)
   elif lanes == "map":
@@ -356,10 +366,9 @@ def check_shapes(config, net, val_shape) -> str:
       course_nets.check_shapes(config.model, hw, **config.model_kwargs.to_dict())
     params = jax.eval_shape(net.init, jax.random.PRNGKey(0))
     opt = jax.eval_shape(explicit.sgd_init, params)
-    hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in HYPER}
+    hp = hyper(config.optimizer)
     x = jax.ShapeDtypeStruct((b, crop, crop, ch), jnp.float32)
-    jax.eval_shape(make_step(net, config.optimizer.dampening, config.optimizer.nesterov),
-                   params, opt, hp, x, x)
+    jax.eval_shape(make_step(net), params, opt, hp, x, x)
     v = jax.ShapeDtypeStruct(val_shape, jnp.float32)
     jax.eval_shape(lambda p, n, c: psnr_both(net(p, n), c), params, v, v)
   except (TypeError, ValueError) as e:
@@ -386,10 +395,8 @@ def train_group(config, net, settings, repeats, pool, n_pairs, epochs, val, desc
   batch = config.data.batch_size
   lanes = [(s, r) for s in settings for r in range(repeats)]
   params, opt = init_stacked(net, [config.seed + r for _, r in lanes])
-  hp = {h: jnp.asarray([apply(config, s).optimizer[h] for s, _ in lanes], jnp.float32)
-        for h in HYPER}
-  step = make_group_step(net, config.optimizer.dampening, config.optimizer.nesterov,
-                         config.sweep.lanes)
+  hp = hyper([apply(config, s).optimizer for s, _ in lanes])
+  step = make_group_step(net, config.sweep.lanes)
   pool = jnp.asarray(pool)  # whole: one program for every stage (indices stay < n_pairs)
   steps_per_epoch = n_pairs // batch
   if steps_per_epoch == 0:

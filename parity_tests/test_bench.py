@@ -156,9 +156,11 @@ def test_sweep_schedule_estimate_of_hand_made_rows():
   est = sweep_bench.estimate(rows)
   steps1 = 576 * 10 * (250 + 62 + 15) // 3  # each of the 3 batch sizes has 192 settings
   assert est["torch autograd"]["stage1_s"] == pytest.approx(steps1 / 1e3)
-  # 576 settings in groups of 6 (2 momenta x 3 lr), each group compiled once
-  assert est["jax explicit mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 96 * 2.0)
+  # 576 settings in groups of 12 (2 Nesterov x 2 momenta x 3 lr), each group compiled once
+  assert est["jax explicit mapped group"]["stage1_s"] == pytest.approx(steps1 / 1e3 + 48 * 2.0)
   assert est["torch explicit"]["stage2_s"] == pytest.approx(20 * 20 * 1250 / 1e3)
+  # stage 2's 20 as 20 settings alone, each compiled (an upper bound)
+  assert est["jax autodiff group"]["stage2_s"] == pytest.approx(20 * (20 * 1250 * 3.0 / 1e3 + 2.0))
   # each engine's stage 3 is its own one-config row
   assert est["jax autodiff group"]["stage3_s"] == pytest.approx(5 * 12500 * 3.0 / 1e3 + 2.0)
   assert est["jax explicit vmapped group"]["stage3_s"] == pytest.approx(5 * 12500 / 1e3 + 2.0)

@@ -83,8 +83,10 @@ OPTIONS = [dict(momentum=m, dampening=d, nesterov=n, weight_decay=w)
            if not (n and (m == 0 or d != 0))]
 
 
+@pytest.mark.parametrize("nesterov_arg", ["static", "traced"])
 @pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
-def test_sgd_trajectories_equal_torch_optim(opts):
+def test_sgd_trajectories_equal_torch_optim(opts, nesterov_arg):
+  """``nesterov`` as a Python bool (static) or a traced bool array (a sweep's lanes)."""
   rng = np.random.RandomState(0)
   p0 = {"w": rng.randn(4, 3).astype(np.float32), "b": rng.randn(3).astype(np.float32)}
   grads = [{k: rng.randn(*v.shape).astype(np.float32) for k, v in p0.items()} for _ in range(10)]
@@ -94,7 +96,7 @@ def test_sgd_trajectories_equal_torch_optim(opts):
   twin_g = {k: torch.zeros_like(v) for k, v in twin_p.items()}
   twin = TE.SGD([(twin_p[k], twin_g[k]) for k in p0], lr=0.1, **opts)
   jp, js = {k: jnp.asarray(v) for k, v in p0.items()}, JE.sgd_init(p0)
-  step = jax.jit(JE.sgd_step, static_argnames="nesterov")
+  step = jax.jit(JE.sgd_step, static_argnames="nesterov" if nesterov_arg == "static" else ())
   for g in grads:
     for k in p0:
       ref[k].grad = torch.from_numpy(g[k].copy())

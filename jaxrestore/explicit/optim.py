@@ -1,8 +1,10 @@
 """``torch.optim.SGD`` as a pure function with traced hyper-parameters.
 
-``lr``, ``momentum``, ``dampening`` and ``weight_decay`` may be traced arrays
-(so a ``jax.vmap`` can sweep them); only ``nesterov`` is static. As torch, the
-first momentum step stores the (decayed) gradient itself, undampened.
+Every hyper-parameter may be a traced array (so a ``jax.vmap`` can sweep them),
+``nesterov`` included (a bool: both updates are formed and one selected, which
+costs two element-wise passes and lets Nesterov and plain momentum share a
+program). As torch, the first momentum step stores the (decayed) gradient itself,
+undampened.
 """
 from typing import NamedTuple
 
@@ -20,16 +22,16 @@ def sgd_init(params) -> SGDState:
 
 
 def sgd_step(params, grads, state: SGDState, lr, momentum=0.0, dampening=0.0,
-             weight_decay=0.0, nesterov: bool = False):
+             weight_decay=0.0, nesterov=False):
   """One step; returns (params, state)."""
   d = jax.tree.map(lambda g, p: g + weight_decay * p, grads, params)
   first = state.count == 0
   buf = jax.tree.map(lambda b, x: jnp.where(first, x, momentum * b + (1 - dampening) * x),
                      state.buf, d)
-  if nesterov:
-    step = jax.tree.map(lambda x, b: x + momentum * b, d, buf)
-  else:  # torch keeps no buffer (and ignores dampening) when momentum is 0
-    step = jax.tree.map(lambda x, b: jnp.where(momentum == 0, x, b), d, buf)
+  # Nesterov: d + momentum * buf; plain: buf, or d where momentum is 0 (torch keeps no
+  # buffer, and ignores dampening, then)
+  step = jax.tree.map(lambda x, b: jnp.where(nesterov, x + momentum * b,
+                                             jnp.where(momentum == 0, x, b)), d, buf)
   params = jax.tree.map(lambda p, s: p - lr * s, params, step)
   return params, SGDState(state.count + 1, buf)
 
