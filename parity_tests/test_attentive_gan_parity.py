@@ -82,8 +82,9 @@ def test_official_key_layout(name, prefixes, shapes):
     assert tuple(sd[k].shape) == shape, k
 
 
-def test_generator_forward():
-  net, model = _pair(GEN)
+@pytest.mark.parametrize("residual", [False, True], ids=["official", "residual"])
+def test_generator_forward(residual):
+  net, model = _pair(GEN, residual=residual)
   x = _images(2, 3, 16, 20)
   with torch.no_grad():
     yt = net(torch.from_numpy(x))

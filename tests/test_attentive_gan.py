@@ -45,6 +45,18 @@ def test_attention_starts_from_half_mask_and_runs_every_iteration():
   assert float(jnp.abs(other - first).max()) > 0  # the initial mask value matters
 
 
+def test_residual_generator_adds_its_input_to_the_output_only():
+  x = jnp.asarray(np.random.RandomState(2).random_sample((1, 8, 12, 3)), jnp.float32)
+  plain = models.create("attentive_gan_generator", rngs=nnx.Rngs(0), iterations=2)(x)
+  residual = models.create("attentive_gan_generator", rngs=nnx.Rngs(0), iterations=2,
+                           residual=True)(x)
+  np.testing.assert_allclose(residual["output"], plain["output"] + x, rtol=1e-6, atol=1e-6)
+  for k in ("frame1", "frame2"):
+    np.testing.assert_array_equal(residual[k], plain[k])
+  for a, b in zip(residual["attention"], plain["attention"], strict=True):
+    np.testing.assert_array_equal(a, b)
+
+
 def test_discriminator_fc_size():
   assert discriminator_fc_size(224) == (32, 14, 14)
   model = models.create("attentive_gan_discriminator", rngs=nnx.Rngs(0))

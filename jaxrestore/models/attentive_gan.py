@@ -24,7 +24,11 @@ from the authors' ``Generator`` ports strictly.
   (back to 2x), ReLU; the skip is added after that ReLU with no activation after
   the sum. H and W must be multiples of 4 (``size_multiple``). Returns
   ``{"attention": (mask_1, ..., mask_N), "frame1", "frame2", "output"}``, the
-  official tuple ``(mask_list, frame1, frame2, x)`` by name.
+  official tuple ``(mask_list, frame1, frame2, x)`` by name. ``residual=True``
+  (not the source's) adds the input to ``output``, so the net predicts the change
+  (the side frames stay absolute); it exists for a short CPU run, where the source's
+  absolute output has not learnt to copy the clean pixels well enough to beat its
+  input (configs/attentive_gan.py, ``cpu_residual``). The parameters are the same.
 * ``Discriminator(input_size=224)``: conv1-6 (5x5, stride 1, ReLU; 3 -> 8 -> 16
   -> 64 -> 128 -> 128 -> 128), ``conv_mask`` (128 -> 1, no activation) giving the
   map compared with the generator's attention, conv7 (5x5, stride 4, padding 1,
@@ -88,10 +92,12 @@ class Generator(nnx.Module):
   size_multiple = 4
   output_key = "output"  # the restored image among the outputs
 
-  def __init__(self, iterations: int = 4, *, rngs: nnx.Rngs, dtype=None):
+  def __init__(self, iterations: int = 4, residual: bool = False, *, rngs: nnx.Rngs,
+               dtype=None):
     if iterations < 1:
       raise ValueError(f"iterations must be >= 1, got {iterations}")
     self.iterations = iterations
+    self.residual = residual
     self.dtype = dtype
     self.det_conv0 = _conv_relu(4, 32, 3, rngs, dtype=dtype)
     for k in range(1, 6):
@@ -160,8 +166,9 @@ class Generator(nnx.Module):
     y = sequential(self.conv9, sequential(self.deconv1, y) + res2)
     frame2 = sequential(self.outframe2, y)
     y = sequential(self.conv10, sequential(self.deconv2, y) + res1)
+    y = sequential(self.output, y)
     out = {"attention": tuple(attention), "frame1": frame1, "frame2": frame2,
-           "output": sequential(self.output, y)}
+           "output": y + x if self.residual else y}
     return jax.tree.map(lambda a: a.astype(out_dtype), out)
 
 
