@@ -24,11 +24,12 @@ The training recipe (net, data, noise) is configs/course_net_b_n2n.py's; the
 sweep trains it with the autodiff engine (jaxrestore/sweep.py: the same net as the
 explicit framework's, 2.3-11x faster here).
 Measured (2026-12-06, quiet 2-core machine, the first command above): the whole
-schedule in 48 min 22 s (stage 1 29.6 min, stage 2 15.7, stage 3 2.8). Noisy
+schedule in 46 min 37 s (48 groups of 12, then 11, then 1; 48 min 22 s before Nesterov
+was traced, in 96 and 20 groups). Noisy
 validation input 20.57 dB. Stage 1: all 576 trained, none diverged; its top 20
 23.88-24.40 dB, every one lr 0.05, momentum 0.9, batch 4 (the source's: 20.76-23.07
 dB); the source's final setting (Nesterov, 0.9, lr 0.01, (16, 32), down 2, up 5,
-batch 4) ranked 59th, 22.55 dB. Stage 2 (5000 pairs x 20 epochs): 25.62-26.75 dB.
+batch 4) ranked 59th, 22.55 dB. Stage 2 (5000 pairs x 20 epochs): 25.62-26.76 dB.
 Stage 3: the best, plain momentum 0.9, lr 0.05, (32, 64), up 5, down 4, batch 4, on
 all 50000 pairs x 5 epochs: 27.31 dB (the source's final model: 23.00 dB). The
 absolute numbers are not the source's: their pairs were real noisy images, ours are

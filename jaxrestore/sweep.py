@@ -13,7 +13,7 @@ explicit-backward framework's net (``jaxrestore/explicit``: unfold + matmul, han
 backward), as the course projects did. Both compute the same function and gradients (to
 float32 rounding; tests/test_sweep.py trains both from one init) and the same SGD; the
 autodiff engine is 2.3-11x faster per configuration-step on course net B on a 2-core
-CPU, which put the whole network-B schedule under an hour (48 min), and 9x slower on net
+CPU, which put the whole network-B schedule under an hour (47 min), and 9x slower on net
 A's dilated row (docs/performance.md, Sweeps). Their inits draw other random numbers,
 so a seed gives other nets in each.
 
