@@ -26,9 +26,9 @@ from the authors' ``Generator`` ports strictly.
   ``{"attention": (mask_1, ..., mask_N), "frame1", "frame2", "output"}``, the
   official tuple ``(mask_list, frame1, frame2, x)`` by name. ``residual=True``
   (not the source's) adds the input to ``output``, so the net predicts the change
-  (the side frames stay absolute); it exists for a short CPU run, where the source's
-  absolute output has not learnt to copy the clean pixels well enough to beat its
-  input (configs/attentive_gan.py, ``cpu_residual``). The parameters are the same.
+  (the side frames stay absolute), so a run starts at its input's PSNR; tried for
+  the CPU recipe, where it did not beat its input either (configs/attentive_gan.py,
+  ``cpu_residual``). The parameters are the same.
 * ``Discriminator(input_size=224)``: conv1-6 (5x5, stride 1, ReLU; 3 -> 8 -> 16
   -> 64 -> 128 -> 128 -> 128), ``conv_mask`` (128 -> 1, no activation) giving the
   map compared with the generator's attention, conv7 (5x5, stride 4, padding 1,
