@@ -59,6 +59,9 @@ def get_config(variant: str = "source"):
   # transposed convolution runs 9x slower on XLA CPU (docs/performance.md, Sweeps)
   c.sweep.engine = "explicit"
   c.sweep.repeats = 10
+  # one lane per program, each recorded when done: a repeat costs 5-15 min here, a row of
+  # ten up to 2.5 h, so a stopped sweep resumes losing at most one repeat (same results)
+  c.sweep.max_lanes = 1
   c.sweep.stages = ((0, 8, 0),)
   c.sweep.train_pairs = 50000
   if variant == "quick":

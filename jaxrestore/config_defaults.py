@@ -148,6 +148,10 @@ def base_sweep_config() -> ml_collections.ConfigDict:
       # loop over them in the program; 1.2-3.5x faster per setting on a 2-core CPU, as
       # measured in docs/performance.md, Sweeps)
       "lanes": "map",
+      # 0: a group's lanes (settings x repeats) train in one program; n > 0: in programs of
+      # at most n lanes, one after another, each recorded in sweep_state.json when done (the
+      # same results; a killed sweep loses at most one chunk's work)
+      "max_lanes": 0,
       "repeats": 1,  # seeds seed, seed + 1, ... per setting (init and data order): mean ± std
       # ((training pairs (0: all), epochs, keep (0: all)), ...): each stage trains the
       # previous stage's best `keep` settings from scratch

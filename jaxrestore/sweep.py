@@ -24,6 +24,9 @@ state, hyper-parameters, batch indices): ``jax.vmap`` over the lanes, or a ``lax
 loop over them in the same program (``sweep.lanes``; faster on XLA CPU, see
 docs/performance.md). Groups run one after another. The loop calls the jitted step once
 per batch: a ``lax.scan`` over steps ran ~10x slower on XLA CPU (docs/performance.md).
+``sweep.max_lanes`` > 0 trains a bigger group's lanes in chunks of that many, one after
+another, each recorded when done: a lane's result does not depend on which lanes train
+beside it (its seed and batches are its own), so only how much a kill loses changes.
 
 Before a group trains, the net's geometry is checked on the crop sizes
 (``course_nets.check_shapes``) and its step and validation are traced abstractly
@@ -45,8 +48,9 @@ several crops of each, fixed seeded noise, ranked by PSNR against the clean crop
 
 Outputs in the workdir: ``stage{k}.csv`` (ranked), ``table.md`` / ``table.csv`` (the
 first stage's top rows with their PSNR in every stage), ``sweep.png``, and
-``sweep_state.json``: after every group, so a killed sweep resumes at the stage and
-group it was in; a finished sweep is refused, never overwritten.
+``sweep_state.json``: after every group (and every chunk of one), so a killed sweep
+resumes at the stage, group and chunk it was in; a finished sweep is refused, never
+overwritten.
 """
 import csv
 import functools
@@ -386,14 +390,29 @@ def _row(setting, status, note="", pf=(), pu=(), loss=()) -> dict:
           "psnr_uint8_mean": pu_m, "psnr_uint8_std": pu_s, "final_loss": l_m}
 
 
-def train_group(config, net, settings, repeats, pool, n_pairs, epochs, val, desc=""):
-  """Trains every (setting, repeat) of one group together; one row per setting.
+def _prepare(cfg, members: list[dict], val_shape) -> tuple:
+  """(net, []) for a group that can train; (None, rows) for an invalid or incompatible one."""
+  try:
+    net = build_net(cfg)
+  except (TypeError, ValueError) as e:
+    return None, [_row(m, INVALID, str(e).splitlines()[0]) for m in members]
+  error = check_shapes(cfg, net, val_shape)
+  return (None, [_row(m, INCOMPATIBLE, error) for m in members]) if error else (net, [])
 
-  Lane ``i * repeats + r`` is setting i with seed ``config.seed + r``; the lanes of
-  repeat r see the batches ``epoch_order(config.seed, r, epoch, n_pairs, batch)``.
+
+def group_lanes(settings: list[dict], repeats: int) -> list[tuple[dict, int]]:
+  """A group's lanes: ``(setting, repeat)``, setting i's repeats at ``i * repeats + r``."""
+  return [(s, r) for s in settings for r in range(repeats)]
+
+
+def train_lanes(config, net, lanes, pool, n_pairs, epochs, val, desc="") -> dict:
+  """Trains ``lanes`` (``group_lanes``: settings of one group) together, one program;
+  returns per-lane lists: ``psnr_float``, ``psnr_uint8``, ``loss`` and ``finite``.
+
+  Lane ``(setting, r)`` starts from seed ``config.seed + r`` and sees the batches
+  ``epoch_order(config.seed, r, epoch, n_pairs, batch)``, whichever lanes it trains with.
   """
   batch = config.data.batch_size
-  lanes = [(s, r) for s in settings for r in range(repeats)]
   params, opt = init_stacked(net, [config.seed + r for _, r in lanes])
   hp = hyper([apply(config, s).optimizer for s, _ in lanes])
   step = make_group_step(net, config.sweep.lanes)
@@ -401,20 +420,29 @@ def train_group(config, net, settings, repeats, pool, n_pairs, epochs, val, desc
   steps_per_epoch = n_pairs // batch
   if steps_per_epoch == 0:
     raise errors.ConfigError(f"{n_pairs} training pairs make no batch of {batch}")
+  lane_repeat = np.asarray([r for _, r in lanes])
+  repeats = sorted(set(lane_repeat.tolist()))
+  column = np.searchsorted(repeats, lane_repeat)
   last = jnp.zeros(len(lanes))
   finite = np.ones(len(lanes), bool)
   with tqdm(total=epochs * steps_per_epoch, desc=desc, unit="step", dynamic_ncols=True,
             leave=False) as bar:
     for epoch in range(epochs):
       orders = np.stack([epoch_order(config.seed, r, epoch, n_pairs, batch)
-                         for r in range(repeats)], axis=1)  # (steps, repeats, batch)
-      lane_repeat = np.asarray([r for _, r in lanes])
+                         for r in repeats], axis=1)  # (steps, repeats, batch)
       for idx in orders:
-        params, opt, last = step(params, opt, hp, pool, jnp.asarray(idx[lane_repeat]))
+        params, opt, last = step(params, opt, hp, pool, jnp.asarray(idx[column]))
         bar.update()
       finite &= np.isfinite(np.asarray(last))  # a NaN stays NaN: checking per epoch is enough
   pf, pu = (np.asarray(v) for v in make_evaluate(net)(params, *map(jnp.asarray, val)))
-  last = np.asarray(last)
+  return {"psnr_float": pf.tolist(), "psnr_uint8": pu.tolist(),
+          "loss": np.asarray(last).tolist(), "finite": finite.tolist()}
+
+
+def group_rows(settings: list[dict], repeats: int, lanes: dict) -> list[dict]:
+  """One row per setting from its lanes' results (``train_lanes``, all the group's lanes)."""
+  pf, pu, last, finite = (np.asarray(lanes[k]) for k in ("psnr_float", "psnr_uint8", "loss",
+                                                         "finite"))
   rows = []
   for i, s in enumerate(settings):
     lane = slice(i * repeats, (i + 1) * repeats)
@@ -551,11 +579,11 @@ def _stage_settings(config, settings, state, k) -> list[dict]:
 
 
 def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
-              stop_after_groups: int = 0) -> list[list[dict]]:
+              stop_after: int = 0) -> list[list[dict]]:
   """Runs (or resumes) the sweep; returns each stage's ranked rows.
 
-  ``stop_after_groups`` > 0 returns once this call has recorded that many groups (what
-  a kill between groups leaves; for tests).
+  ``stop_after`` > 0 returns once this call has recorded that many groups or chunks of a
+  group (``sweep.max_lanes``): what a kill between two of them leaves; for tests.
   """
   workdir = Path(workdir)
   s = config.sweep
@@ -586,7 +614,11 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
   val = validation_set(config, val_imgs)
   noisy_psnr = float(psnr_both(jnp.asarray(val[0]), jnp.asarray(val[1]))[0])
   keys = axis_keys(s)
-  recorded = 0
+  recorded = 0  # groups and chunks of groups this call has written to the state
+
+  def stopped():  # where the test's "kill" comes
+    return stop_after and recorded == stop_after
+
   for k, (n_pairs, epochs, _) in enumerate(s.stages):
     n_pairs = n_pairs or s.train_pairs
     if n_pairs > s.train_pairs:
@@ -600,26 +632,40 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
     for g, (gid, members) in enumerate(todo):
       if gid in stage["groups_done"]:
         continue
-      if stop_after_groups and recorded == stop_after_groups:
-        return [rank(st["rows"]) for st in state["stages"]]
-      t0 = time.time()
+      desc = f"stage {k + 1} group {g + 1}/{len(todo)}"
+      t0 = tick = time.time()
       cfg = apply(config, members[0])
-      try:
-        net = build_net(cfg)
-      except (TypeError, ValueError) as e:
-        rows = [_row(m, INVALID, str(e).splitlines()[0]) for m in members]
+      net, rows = _prepare(cfg, members, val[0].shape)
+      if net is not None:  # in chunks of at most sweep.max_lanes lanes, each recorded
+        lanes = group_lanes(members, s.repeats)
+        size = s.max_lanes or len(lanes)
+        done = stage.setdefault("partial", {}).setdefault(gid, [])  # its finished chunks
+        for start in range(len(done) * size, len(lanes), size):
+          if stopped():
+            return [rank(st["rows"]) for st in state["stages"]]
+          chunk = lanes[start:start + size]
+          part = ("" if size >= len(lanes) else f", lane {start + 1} of {len(lanes)}" if size == 1
+                  else f", lanes {start + 1}-{start + len(chunk)} of {len(lanes)}")
+          done.append(train_lanes(cfg, net, chunk, pool, n_pairs, epochs, val, desc + part))
+          recorded += 1
+          state["seconds"] += time.time() - tick
+          _write_state(workdir, state)
+          if part:
+            print(f"{desc}{part}: {time.time() - tick:.0f} s")
+          tick = time.time()
+        rows = group_rows(members, s.repeats,
+                          {key: sum((c[key] for c in done), []) for key in done[0]})
+        del stage["partial"][gid]
+      elif stopped():
+        return [rank(st["rows"]) for st in state["stages"]]
       else:
-        error = check_shapes(cfg, net, val[0].shape)
-        rows = ([_row(m, INCOMPATIBLE, error) for m in members] if error else
-                train_group(cfg, net, members, s.repeats, pool, n_pairs, epochs, val,
-                            desc=f"stage {k + 1} group {g + 1}/{len(todo)}"))
+        recorded += 1
       stage["rows"] += rows
       stage["groups_done"].append(gid)
-      recorded += 1
-      state["seconds"] += time.time() - t0
+      state["seconds"] += time.time() - tick
       _write_state(workdir, state)
       best = max((r["psnr_float_mean"] for r in rows if r["status"] == OK), default=math.nan)
-      print(f"stage {k + 1} group {g + 1}/{len(todo)} ({gid}): {len(rows)} settings x "
+      print(f"{desc} ({gid}): {len(rows)} settings x "
             f"{s.repeats}, {rows[0]['status'] if math.isnan(best) else f'best {best:.2f} dB'}, "
             f"{time.time() - t0:.0f} s")
     write_csv(workdir / f"stage{k + 1}.csv", rank(stage["rows"]), keys, s.repeats)

@@ -27,6 +27,7 @@ def tiny_config():
                   (("model_kwargs.kernel_size", "model_kwargs.stride", "model_kwargs.padding"),
                    ((2, 1, 1), (2, 2, 1))))
   c.sweep.repeats = 2
+  c.sweep.max_lanes = 0  # whole groups (the chunk test sets its own)
   c.sweep.stages = ((24, 1, 2), (48, 1, 1))
   c.sweep.table_rows = 3
   return c
@@ -200,10 +201,10 @@ def test_stages_repeats_incompatible_rows_and_outputs(finished):
 @pytest.mark.slow  # one more sweep, its programs loaded from the compilation cache
 def test_a_killed_sweep_resumes_at_its_stage_and_group(finished, tmp_path):
   c, _, expected = finished
-  sweep.run_sweep(c, tmp_path, stop_after_groups=1)  # killed after its first group
+  sweep.run_sweep(c, tmp_path, stop_after=1)  # killed after its first group
   state = json.loads((tmp_path / sweep.STATE).read_text())
   assert not state["done"] and len(state["stages"][0]["groups_done"]) == 1
-  sweep.run_sweep(c, tmp_path, stop_after_groups=3)  # killed in stage 2, before its group
+  sweep.run_sweep(c, tmp_path, stop_after=3)  # killed in stage 2, before its group
   state = json.loads((tmp_path / sweep.STATE).read_text())
   assert len(state["stages"]) == 2 and not state["stages"][1]["groups_done"]
   assert len(state["stages"][0]["groups_done"]) == 4  # the first group was not trained again
@@ -216,6 +217,25 @@ def test_a_killed_sweep_resumes_at_its_stage_and_group(finished, tmp_path):
   for got, want in zip(resumed, expected):
     assert [(r["setting"], r["status"], r["psnr_float"]) for r in got] == [
         (r["setting"], r["status"], r["psnr_float"]) for r in want]
+
+
+@pytest.mark.slow  # one more sweep, its programs but the chunks' loaded from the cache
+def test_chunked_groups_equal_whole_ones_and_a_kill_loses_one_chunk(finished, tmp_path):
+  c, _, expected = finished
+  c = c.copy_and_resolve_references()
+  c.sweep.max_lanes = 3  # a trained group's 4 lanes (2 lr x 2 repeats): chunks of 3 and 1
+  sweep.run_sweep(c, tmp_path, stop_after=1)  # killed after the first group's first chunk
+  stage = json.loads((tmp_path / sweep.STATE).read_text())["stages"][0]
+  assert not stage["groups_done"] and not stage["rows"]
+  [chunks] = stage["partial"].values()
+  assert [len(chunk["psnr_float"]) for chunk in chunks] == [3]
+  resumed = sweep.run_sweep(c, tmp_path)
+  assert not json.loads((tmp_path / sweep.STATE).read_text())["stages"][0]["partial"]
+  for got, want in zip(resumed, expected, strict=True):
+    assert [(r["setting"], r["status"]) for r in got] == [
+        (r["setting"], r["status"]) for r in want]
+    for g, w in zip(got, want):  # a lane's result does not depend on its neighbours
+      assert g["psnr_float"] == w["psnr_float"] and g["psnr_uint8"] == w["psnr_uint8"]
 
 
 _HP = [dict(lr=0.05, momentum=0.9, weight_decay=0.0, dampening=0.0, nesterov=True, seed=0),
