@@ -94,6 +94,17 @@ no hint where to change the image, and in these budgets it learns to copy it. So
 run length this would need is the one that breaks the attention plateau, which no run
 here reached (9000 steps at most): unknown, not extrapolated.
 
+cpu_attention, then cpu_pretrained: the CPU recipe in two phases (not the paper's, which
+trains everything together from the start). The first trains the attentive-recurrent
+network alone on L_ATT (``gan.attention_only``) on 128x128 crops, batch 4, Adam 1e-3;
+the second is cpu_residual started from that generator (``init_checkpoint``); both with
+2 recurrent iterations instead of the paper's 4, for half the attention's cost:
+
+    python scripts/train.py --config=configs/attentive_gan.py:cpu_attention \
+        --workdir=workdirs/attentive_gan_cpu_attention
+    python scripts/train.py --config=configs/attentive_gan.py:cpu_pretrained \
+        --workdir=workdirs/attentive_gan_cpu_pretrained
+
 smoke: drops synthesised over the embedded images (no other data):
 
     python scripts/train.py --config=configs/attentive_gan.py:smoke \
@@ -105,7 +116,7 @@ in a few minutes; the numbers mean little.
 """
 from jaxrestore.config_defaults import base_config
 
-VARIANTS = ("paper", "cpu", "cpu_residual", "smoke")
+VARIANTS = ("paper", "cpu", "cpu_residual", "cpu_attention", "cpu_pretrained", "smoke")
 
 
 def get_config(arg="paper"):
@@ -135,7 +146,7 @@ def get_config(arg="paper"):
   c.eval.max_images = 0
   c.eval.num_grids = 4
   c.eval.uint8_cast = "truncate"  # as the authors' predict.py (configs/evaluate_attentive_gan.py)
-  if arg in ("cpu", "cpu_residual"):
+  if arg in ("cpu", "cpu_residual", "cpu_pretrained"):
     c.data.train = {"kind": "raindrop", "path": "data/raindrop_synth"}
     c.data.val = {"kind": "raindrop", "path": "data/raindrop_synth"}
     c.data.crop = 64
@@ -148,8 +159,27 @@ def get_config(arg="paper"):
     c.eval_every = 500
     c.checkpoint_every = 250
     c.eval.max_images = 8
-  if arg == "cpu_residual":
+  if arg in ("cpu_residual", "cpu_pretrained"):
     c.model_kwargs.residual = True  # not the paper's: see the docstring
+  if arg in ("cpu_attention", "cpu_pretrained"):
+    c.model_kwargs.iterations = 2  # not the paper's 4: half the attention's cost
+  if arg == "cpu_attention":  # phase 1: the attention maps alone, on larger crops
+    c.gan.attention_only = True
+    c.data.train = {"kind": "raindrop", "path": "data/raindrop_synth"}
+    c.data.val = {"kind": "raindrop", "path": "data/raindrop_synth"}
+    c.data.crop = 128
+    c.data.batch_size = 4
+    c.optimizer.lr = 1e-3
+    c.num_steps = 1500
+    c.log_every = 25
+    c.eval_every = c.num_steps  # one evaluation, so the workdir's best is its last step
+    c.checkpoint_every = 250
+    c.eval.max_images = 8
+  if arg == "cpu_pretrained":  # phase 2: the whole GAN from phase 1's generator
+    c.init_checkpoint = "workdirs/attentive_gan_cpu_attention"
+    c.num_steps = 3000
+    for opt in (c.optimizer, c.gan.d_optimizer):
+      opt.schedule.decay_steps = c.num_steps
   if arg == "smoke":
     c.model_kwargs.iterations = 2
     c.data.train = {"kind": "synthetic_raindrop", "max_size": 128, "seed": 0}

@@ -113,6 +113,10 @@ def base_config() -> ml_collections.ConfigDict:
   # normalised with the ImageNet mean / std first (what torchvision's weights expect).
   c.gan.vgg_input = "raw"
   c.gan.d_optimizer = optimizer_config()
+  # True: train only the generator's attentive-recurrent network, on L_ATT (no autoencoder,
+  # no discriminator step): a first phase a full run starts from (init_checkpoint). Not the
+  # paper's, which trains everything together (configs/attentive_gan.py, cpu_attention).
+  c.gan.attention_only = False
 
   # The desnow task's loss (jaxrestore/losses/desnow.py): pyramid losses of y', y_hat and
   # (times mask_weight) the mask z, over 2^0 ... 2^pyramid_levels poolings. pyramid_reduction:

@@ -14,7 +14,8 @@ metrics keep the generator's under their names (``loss``, ``psnr``, ...) and the
 discriminator's under ``d_`` (``d_loss``, ``d_grad_norm``, ...). One program
 rather than two: the batch is transferred once, G's forward for the D step and
 its forward under the gradient share the input, and XLA schedules both updates
-together.
+together. ``make_generator_step`` trains the generator alone (a pretraining phase),
+with the same state, so a full run starts from its workdir.
 """
 from typing import Any, Callable
 
@@ -72,6 +73,25 @@ def make_gan_train_step(g_graphdef, d_graphdef, g_tx: optax.GradientTransformati
                **{f"d_{k}": v for k, v in d_aux.items()},
                "finite": (d_finite & g_finite).astype(jnp.float32)}
     return GANState(step=state.step + 1, g=g_state, d=d_state), metrics
+
+  return jax.jit(train_step, donate_argnums=0)
+
+
+def make_generator_step(g_graphdef, g_tx: optax.GradientTransformation, g_loss_fn):
+  """The jitted ``train_step(GANState, batch) -> (GANState, metrics)`` of a phase that
+  trains the generator alone on ``g_loss_fn(g, batch, rng)`` (e.g. a pretraining of its
+  attention); the discriminator's state passes through unchanged."""
+
+  def train_step(state: GANState, batch):
+    g = nnx.merge(g_graphdef, state.g.params, state.g.buffers)
+    g_rng, g_step_rng = jax.random.split(state.g.rng)
+    (g_loss, g_aux), g_grads = nnx.value_and_grad(
+        lambda m: g_loss_fn(m, batch, g_step_rng), has_aux=True)(g)
+    g_state, g_finite = steps.apply_gradients(state.g, g_tx, g_grads, steps.buffers_of(g),
+                                              g_rng, g_loss)
+    metrics = {"loss": g_loss, "grad_norm": optax.tree.norm(g_grads), **g_aux,
+               "finite": g_finite.astype(jnp.float32)}
+    return state.replace(step=state.step + 1, g=g_state), metrics
 
   return jax.jit(train_step, donate_argnums=0)
 

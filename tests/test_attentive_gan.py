@@ -43,6 +43,12 @@ def test_attention_starts_from_half_mask_and_runs_every_iteration():
   np.testing.assert_array_equal(attention[1], model._attention_step(x, first, h, c)[0])
   other = model._attention_step(x, jnp.zeros((1, 8, 12, 1)), zeros, zeros)[0]
   assert float(jnp.abs(other - first).max()) > 0  # the initial mask value matters
+  maps = model.attention_maps(x)  # the attentive-recurrent network alone
+  assert len(maps) == 3
+  for a, b in zip(maps, attention, strict=True):
+    np.testing.assert_array_equal(a, b)
+  with pytest.raises(ValueError, match="divisible by 4"):
+    model.attention_maps(x[:, :6])
 
 
 def test_residual_generator_adds_its_input_to_the_output_only():

@@ -6,11 +6,14 @@ import sys
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from PIL import Image
 
 from jaxrestore import tasks, train
+from jaxrestore.losses import derain as derain_losses
+from jaxrestore.tasks import base
 from recipes import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +35,32 @@ def tiny(data_cache):
   c.eval.max_images = 1
   c.eval.num_grids = 1
   return c
+
+
+def test_the_attention_only_phase_trains_the_attention_maps_alone(tiny):
+  tiny.gan.attention_only = True
+  setup = tasks.get("derain").make_setup(tiny)
+  clean = np.random.default_rng(0).random((2, 16, 16, 3), np.float32)
+  rainy = clean.copy()
+  rainy[:, 4:10, 6:12] = 1.0  # a drop: its pixels are the target's ones
+  batch = {"input": jnp.asarray(rainy), "clean": jnp.asarray(clean)}
+  g = base.create_model(tiny)  # the generator the setup starts from (same seed)
+  want = derain_losses.attention_loss(g.attention_maps(batch["input"]),
+                                      derain_losses.attention_target(rainy, clean))
+  before = jax.tree.map(np.array, setup.state)  # the step donates its state
+  state, metrics = setup.train_step(setup.state, batch)
+  assert float(metrics["loss"]) == pytest.approx(float(want), rel=1e-6)
+  assert int(state.step) == 1 and "d_loss" not in metrics
+  attention = ("det_conv", "conv_i", "conv_f", "conv_g", "conv_o")
+  changed = set()
+  for (path, a), b in zip(jax.tree_util.tree_leaves_with_path(before.g.params),
+                          jax.tree.leaves(state.g.params), strict=True):
+    if not np.array_equal(a, np.asarray(b)):
+      changed.add(str(path[0].key))
+  assert changed and all(name.startswith(attention) for name in changed)
+  assert {"det_conv0", "det_conv_mask", "conv_i"} <= changed
+  for a, b in zip(jax.tree.leaves(before.d), jax.tree.leaves(state.d), strict=True):
+    np.testing.assert_array_equal(a, np.asarray(b))  # the discriminator does not move
 
 
 @pytest.mark.slow(seconds=50)

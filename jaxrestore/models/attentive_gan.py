@@ -140,21 +140,34 @@ class Generator(nnx.Module):
     h = sequential(self.conv_o, fh) * jnp.tanh(c)
     return sequential(self.det_conv_mask, h), h, c
 
-  def __call__(self, x):
+  def _checked(self, x):
     if x.ndim != 4 or x.shape[-1] != 3:
       raise ValueError(f"Generator expects NHWC RGB input (3 channels), got shape {x.shape}")
-    n, hh, ww, _ = x.shape
-    if hh % self.size_multiple or ww % self.size_multiple:
+    if x.shape[1] % self.size_multiple or x.shape[2] % self.size_multiple:
       raise ValueError(f"Generator needs H and W divisible by {self.size_multiple}, "
-                       f"got {(hh, ww)}")
-    out_dtype = x.dtype
-    x = x if self.dtype is None else x.astype(self.dtype)
+                       f"got {x.shape[1:3]}")
+    return x if self.dtype is None else x.astype(self.dtype)
+
+  def _attention(self, x) -> list:
+    n, hh, ww, _ = x.shape
     mask = jnp.full((n, hh, ww, 1), 0.5, x.dtype)
     h = c = jnp.zeros((n, hh, ww, 32), x.dtype)
     attention = []
     for _ in range(self.iterations):
       mask, h, c = self._attention_step(x, mask, h, c)
       attention.append(mask)
+    return attention
+
+  def attention_maps(self, x) -> tuple:
+    """The attentive-recurrent network alone: ``(mask_1, ..., mask_N)``, what
+    ``__call__`` returns as ``"attention"``, without running the autoencoder."""
+    return tuple(a.astype(x.dtype) for a in self._attention(self._checked(x)))
+
+  def __call__(self, x):
+    out_dtype = x.dtype
+    x = self._checked(x)
+    attention = self._attention(x)
+    mask = attention[-1]
     y = sequential(self.conv1, jnp.concatenate([x, mask], -1))
     res1 = y
     y = sequential(self.conv3, sequential(self.conv2, y))

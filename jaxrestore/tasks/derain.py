@@ -2,7 +2,8 @@
 
 Training: generator ``config.model`` and discriminator ``config.gan.discriminator``,
 two optimisers, D step then G step per batch (``jaxrestore.gan``), losses of
-``jaxrestore.losses.derain`` with the perceptual loss's VGG16 from ``config.gan.vgg``.
+``jaxrestore.losses.derain`` with the perceptual loss's VGG16 from ``config.gan.vgg``;
+with ``config.gan.attention_only``, the generator's attention maps alone on L_ATT.
 Evaluation as the authors' script: H, W cropped to multiples of 4 (top-left),
 the output cast to uint8 by ``EvalOptions.uint8_cast`` (``"truncate"``: their
 predict.py's cast; ``"round"``: clip and round), PSNR / SSIM (scikit-image
@@ -59,6 +60,19 @@ def gan_loss_fns(gan_cfg, vgg: nnx.Module) -> tuple[gan.DLossFn, gan.GLossFn]:
   return d_loss_fn, g_loss_fn
 
 
+def attention_loss_fn(gan_cfg):
+  """``g_loss_fn`` of ``gan.make_generator_step``: L_ATT of the attention maps alone."""
+
+  def g_loss_fn(g, batch, rng):
+    del rng
+    loss = losses.derain.attention_loss(
+        g.attention_maps(batch["input"]),
+        losses.derain.attention_target(batch["input"], batch["clean"]), gan_cfg.theta)
+    return loss, {"loss_att": loss}
+
+  return g_loss_fn
+
+
 def make_setup(config) -> steps.Setup:
   g_cfg = config.gan
   generator = base.create_model(config)
@@ -68,11 +82,13 @@ def make_setup(config) -> steps.Setup:
   g_tx, d_tx = optim.make_optimizer(config.optimizer), optim.make_optimizer(g_cfg.d_optimizer)
   g_graphdef, g_eval_graphdef, d_graphdef, state = gan.create_gan_state(
       generator, discriminator, g_tx, d_tx, config.seed)
-  d_loss_fn, g_loss_fn = gan_loss_fns(g_cfg, perceptual_net(g_cfg.vgg, config.seed + 2,
-                                                            config.precision))
-  return steps.Setup(state,
-                     gan.make_gan_train_step(g_graphdef, d_graphdef, g_tx, d_tx, d_loss_fn,
-                                             g_loss_fn),
+  if g_cfg.attention_only:
+    train_step = gan.make_generator_step(g_graphdef, g_tx, attention_loss_fn(g_cfg))
+  else:
+    train_step = gan.make_gan_train_step(
+        g_graphdef, d_graphdef, g_tx, d_tx,
+        *gan_loss_fns(g_cfg, perceptual_net(g_cfg.vgg, config.seed + 2, config.precision)))
+  return steps.Setup(state, train_step,
                      gan.make_generator_apply(g_eval_graphdef, generator.size_multiple),
                      lambda state, init: state.replace(
                          g=steps.with_model_weights(state.g, init, g_tx)))
