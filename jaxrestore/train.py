@@ -284,10 +284,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | os.Path
           rate = (step - step_last) / max(now - t_last, 1e-9)
           eta = (config.num_steps - step) / max(rate, 1e-9)
           writer.write(step, {**mean, "steps_per_sec": rate}, prefix="train/")
-          bar.set_postfix(loss=f"{mean['loss']:.5f}", psnr=f"{mean.get('psnr', 0):.2f}")
+          psnr = {"psnr": f"{mean['psnr']:.2f}"} if "psnr" in mean else {}  # not every step has it
+          bar.set_postfix(loss=f"{mean['loss']:.5f}", **psnr)
           bar.write(f"step {step}/{config.num_steps} loss {mean['loss']:.6f} "
-                    f"psnr {mean.get('psnr', math.nan):.2f}  {rate:.2f} it/s  "
-                    f"ETA {datetime.timedelta(seconds=round(eta))}")
+                    + "".join(f"psnr {v} " for v in psnr.values())
+                    + f" {rate:.2f} it/s  ETA {datetime.timedelta(seconds=round(eta))}")
           pending, t_last, step_last = [], now, step
         if evaluating:
           summary = evaluate_state(apply, state, val_src, config, step, workdir, writer)
