@@ -28,7 +28,8 @@ from the authors' ``Generator`` ports strictly.
   (not the source's) adds the input to ``output``, so the net predicts the change
   (the side frames stay absolute), so a run starts at its input's PSNR; tried for
   the CPU recipe, where it did not beat its input either (configs/attentive_gan.py,
-  ``cpu_residual``). The parameters are the same.
+  ``cpu_residual``). The parameters are the same. ``attention_maps(x)`` runs the
+  attentive-recurrent network alone (what ``gan.attention_only`` trains).
 * ``Discriminator(input_size=224)``: conv1-6 (5x5, stride 1, ReLU; 3 -> 8 -> 16
   -> 64 -> 128 -> 128 -> 128), ``conv_mask`` (128 -> 1, no activation) giving the
   map compared with the generator's attention, conv7 (5x5, stride 4, padding 1,
