@@ -405,9 +405,11 @@ def group_lanes(settings: list[dict], repeats: int) -> list[tuple[dict, int]]:
   return [(s, r) for s in settings for r in range(repeats)]
 
 
-def train_lanes(config, net, lanes, pool, n_pairs, epochs, val, desc="") -> dict:
+def train_lanes(config, net, programs, lanes, pool, n_pairs, epochs, val, desc="") -> dict:
   """Trains ``lanes`` (``group_lanes``: settings of one group) together, one program;
   returns per-lane lists: ``psnr_float``, ``psnr_uint8``, ``loss`` and ``finite``.
+  ``programs``: the group's ``(make_group_step(net, ...), make_evaluate(net))``, built once
+  per group, so its chunks of the same size share one compiled step.
 
   Lane ``(setting, r)`` starts from seed ``config.seed + r`` and sees the batches
   ``epoch_order(config.seed, r, epoch, n_pairs, batch)``, whichever lanes it trains with.
@@ -415,8 +417,7 @@ def train_lanes(config, net, lanes, pool, n_pairs, epochs, val, desc="") -> dict
   batch = config.data.batch_size
   params, opt = init_stacked(net, [config.seed + r for _, r in lanes])
   hp = hyper([apply(config, s).optimizer for s, _ in lanes])
-  step = make_group_step(net, config.sweep.lanes)
-  pool = jnp.asarray(pool)  # whole: one program for every stage (indices stay < n_pairs)
+  step, evaluate = programs
   steps_per_epoch = n_pairs // batch
   if steps_per_epoch == 0:
     raise errors.ConfigError(f"{n_pairs} training pairs make no batch of {batch}")
@@ -434,7 +435,7 @@ def train_lanes(config, net, lanes, pool, n_pairs, epochs, val, desc="") -> dict
         params, opt, last = step(params, opt, hp, pool, jnp.asarray(idx[column]))
         bar.update()
       finite &= np.isfinite(np.asarray(last))  # a NaN stays NaN: checking per epoch is enough
-  pf, pu = (np.asarray(v) for v in make_evaluate(net)(params, *map(jnp.asarray, val)))
+  pf, pu = (np.asarray(v) for v in evaluate(params, *map(jnp.asarray, val)))
   return {"psnr_float": pf.tolist(), "psnr_uint8": pu.tolist(),
           "loss": np.asarray(last).tolist(), "finite": finite.tolist()}
 
@@ -610,7 +611,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
   print(f"data: {len(train_imgs)} training and {len(val_imgs)} validation images from {source}")
   logging.info("training images: %s", [n for n, _ in train_imgs])
   logging.info("validation images: %s", [n for n, _ in val_imgs])
-  pool = course_pairs(config, train_imgs)
+  pool = jnp.asarray(course_pairs(config, train_imgs))  # whole: one program for every stage
   val = validation_set(config, val_imgs)
   noisy_psnr = float(psnr_both(jnp.asarray(val[0]), jnp.asarray(val[1]))[0])
   keys = axis_keys(s)
@@ -640,13 +641,14 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
         lanes = group_lanes(members, s.repeats)
         size = s.max_lanes or len(lanes)
         done = stage.setdefault("partial", {}).setdefault(gid, [])  # its finished chunks
+        programs = make_group_step(net, cfg.sweep.lanes), make_evaluate(net)
         for start in range(len(done) * size, len(lanes), size):
           if stopped():
             return [rank(st["rows"]) for st in state["stages"]]
           chunk = lanes[start:start + size]
           part = ("" if size >= len(lanes) else f", lane {start + 1} of {len(lanes)}" if size == 1
                   else f", lanes {start + 1}-{start + len(chunk)} of {len(lanes)}")
-          done.append(train_lanes(cfg, net, chunk, pool, n_pairs, epochs, val, desc + part))
+          done.append(train_lanes(cfg, net, programs, chunk, pool, n_pairs, epochs, val, desc + part))
           recorded += 1
           state["seconds"] += time.time() - tick
           _write_state(workdir, state)

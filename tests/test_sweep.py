@@ -220,7 +220,8 @@ def test_a_killed_sweep_resumes_at_its_stage_and_group(finished, tmp_path):
 
 
 @pytest.mark.slow  # one more sweep, its programs but the chunks' loaded from the cache
-def test_chunked_groups_equal_whole_ones_and_a_kill_loses_one_chunk(finished, tmp_path):
+def test_chunked_groups_equal_whole_ones_and_a_kill_loses_one_chunk(finished, tmp_path,
+                                                                     monkeypatch):
   c, _, expected = finished
   c = c.copy_and_resolve_references()
   c.sweep.max_lanes = 3  # a trained group's 4 lanes (2 lr x 2 repeats): chunks of 3 and 1
@@ -229,7 +230,12 @@ def test_chunked_groups_equal_whole_ones_and_a_kill_loses_one_chunk(finished, tm
   assert not stage["groups_done"] and not stage["rows"]
   [chunks] = stage["partial"].values()
   assert [len(chunk["psnr_float"]) for chunk in chunks] == [3]
+  built = []  # a group's chunks share its step: one build (and trace) per group, not per chunk
+  make = sweep.make_group_step
+  monkeypatch.setattr(sweep, "make_group_step", lambda *a: built.append(a) or make(*a))
   resumed = sweep.run_sweep(c, tmp_path)
+  assert len(built) == sum(len({sweep.group_id(r["setting"]) for r in rows
+                                if r["status"] in (sweep.OK, sweep.DIVERGED)}) for rows in expected)
   assert not json.loads((tmp_path / sweep.STATE).read_text())["stages"][0]["partial"]
   for got, want in zip(resumed, expected, strict=True):
     assert [(r["setting"], r["status"]) for r in got] == [
