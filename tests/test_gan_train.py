@@ -39,17 +39,21 @@ def tiny(data_cache):
 
 def test_the_attention_only_phase_trains_the_attention_maps_alone(tiny):
   tiny.gan.attention_only = True
+  tiny.model_kwargs.iterations = 2  # L_ATT weighs the maps by theta^(N - t)
   setup = tasks.get("derain").make_setup(tiny)
   clean = np.random.default_rng(0).random((2, 16, 16, 3), np.float32)
   rainy = clean.copy()
   rainy[:, 4:10, 6:12] = 1.0  # a drop: its pixels are the target's ones
   batch = {"input": jnp.asarray(rainy), "clean": jnp.asarray(clean)}
   g = base.create_model(tiny)  # the generator the setup starts from (same seed)
-  want = derain_losses.attention_loss(g.attention_maps(batch["input"]),
-                                      derain_losses.attention_target(rainy, clean))
+  target = derain_losses.attention_target(rainy, clean)
+  want = derain_losses.attention_loss(g.attention_maps(batch["input"]), target)
+  # the reference it is logged beside: the loss of maps that are the target's mean everywhere
+  constant = derain_losses.attention_loss([jnp.full_like(target, jnp.mean(target))] * 2, target)
   before = jax.tree.map(np.array, setup.state)  # the step donates its state
   state, metrics = setup.train_step(setup.state, batch)
   assert float(metrics["loss"]) == pytest.approx(float(want), rel=1e-6)
+  assert float(metrics["loss_att_constant"]) == pytest.approx(float(constant), rel=1e-6)
   assert int(state.step) == 1 and "d_loss" not in metrics
   attention = ("det_conv", "conv_i", "conv_f", "conv_g", "conv_o")
   changed = set()
@@ -69,7 +73,8 @@ def test_gan_trains_resumes_and_evaluates(tiny, tmp_path, data_cache):
   straight, summary = train.train_and_evaluate(tiny, tmp_path / "straight")
   lines = [json.loads(s) for s in (tmp_path / "straight" / "metrics.jsonl").read_text()
            .splitlines()]
-  assert {"train/loss", "train/loss_att", "train/loss_ms", "train/loss_perceptual",
+  assert {"train/loss", "train/loss_att", "train/loss_att_constant", "train/loss_ms",
+          "train/loss_perceptual",
           "train/loss_gan", "train/d_loss", "train/d_loss_adv", "train/d_loss_map",
           "train/d_grad_norm", "train/psnr"} <= set(lines[0])
   assert int(straight.step) == int(straight.g.step) == int(straight.d.step) == 4

@@ -43,6 +43,14 @@ def attention_loss(attention, target, theta: float = 0.8):
   return sum(theta ** (n - 1 - t) * mse(a, target) for t, a in enumerate(attention))
 
 
+def constant_attention_loss(target, n: int, theta: float = 0.8):
+  """L_ATT of the best maps that are the same everywhere (each the target's mean p):
+  ``p (1 - p) sum_t theta^t``. A run whose ``loss_att`` stays at this has not learnt
+  where the drops are (logged as ``loss_att_constant``)."""
+  p = jnp.mean(target)
+  return p * (1.0 - p) * sum(theta ** t for t in range(n))
+
+
 def area_downsample(x, k: int):
   if k == 1:
     return x
@@ -79,8 +87,10 @@ def generator_loss(out: dict, d_fake: dict, rain, clean, vgg, *, gan_weight: flo
     l_gan = jnp.mean(jax.nn.softplus(-logit))  # -log D(O)
   else:
     raise errors.ConfigError(f"gan_loss must be 'paper' or 'non_saturating', got {gan_loss!r}")
+  target = attention_target(rain, clean)
   parts = {"loss_gan": l_gan,
-           "loss_att": attention_loss(out["attention"], attention_target(rain, clean), theta),
+           "loss_att": attention_loss(out["attention"], target, theta),
+           "loss_att_constant": constant_attention_loss(target, len(out["attention"]), theta),
            "loss_ms": multiscale_loss((out["frame1"], out["frame2"], out["output"]), clean),
            "loss_perceptual": perceptual_loss(vgg, out["output"], clean,
                                               vgg_input=vgg_input)}
