@@ -648,7 +648,8 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str | os.PathLike,
           chunk = lanes[start:start + size]
           part = ("" if size >= len(lanes) else f", lane {start + 1} of {len(lanes)}" if size == 1
                   else f", lanes {start + 1}-{start + len(chunk)} of {len(lanes)}")
-          done.append(train_lanes(cfg, net, programs, chunk, pool, n_pairs, epochs, val, desc + part))
+          done.append(train_lanes(cfg, net, programs, chunk, pool, n_pairs, epochs, val,
+                                  desc + part))
           recorded += 1
           state["seconds"] += time.time() - tick
           _write_state(workdir, state)
