@@ -50,11 +50,13 @@ Outputs in the workdir: ``stage{k}.csv`` (ranked), ``table.md`` / ``table.csv`` 
 first stage's top rows with their PSNR in every stage), ``sweep.png``, and
 ``sweep_state.json``: after every group (and every chunk of one), so a killed sweep
 resumes at the stage, group and chunk it was in; a finished sweep is refused, never
-overwritten.
+overwritten. The state holds the sweep's config: a resume with another value of any key is
+refused, naming the keys; a key the saved config lacks is no change when it holds
+``base_config()``'s default (an option added to the code since, which keeps the old
+behaviour by default).
 """
 import csv
 import functools
-import hashlib
 import itertools
 import json
 import logging
@@ -70,7 +72,7 @@ import numpy as np
 from flax import nnx
 from tqdm import tqdm
 
-from jaxrestore import errors, explicit, files, losses
+from jaxrestore import config_defaults, errors, explicit, files, losses
 from jaxrestore.data import datasets, images
 from jaxrestore.models import course_nets, registry
 
@@ -537,8 +539,34 @@ def plot(path, stages: list[list[dict]], noisy_psnr: float) -> None:
 # --- the sweep ------------------------------------------------------------------------------
 
 
-def fingerprint(config: ml_collections.ConfigDict) -> str:
-  return hashlib.sha256(config.to_json_best_effort(sort_keys=True).encode()).hexdigest()[:16]
+def _flat(tree: dict, prefix: str = "") -> dict:
+  out = {}
+  for k, v in tree.items():
+    out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+  return out
+
+
+def _as_json(config: ml_collections.ConfigDict) -> dict:
+  return json.loads(config.to_json_best_effort())
+
+
+def config_changes(saved: dict, config: ml_collections.ConfigDict) -> list[str]:
+  """``key: saved -> now`` for each key whose value differs between a sweep's saved
+  config and ``config``; a key only ``config`` has at ``base_config()``'s default is
+  none (the option did not exist when the sweep started, and its default keeps the
+  behaviour the sweep had)."""
+  before, now = _flat(saved), _flat(_as_json(config))
+  defaults = _flat(_as_json(config_defaults.base_config()))
+  missing = object()
+  changes = []
+  for key in sorted(before.keys() | now.keys()):
+    was, value = before.get(key, missing), now.get(key, missing)
+    if was is missing and key in defaults and value == defaults[key]:
+      continue
+    if was != value:
+      was, value = ("(none)" if v is missing else repr(v) for v in (was, value))
+      changes.append(f"{key}: {was} -> {value}")
+  return changes
 
 
 def _write_state(workdir: Path, state: dict) -> None:
@@ -552,14 +580,17 @@ def _load_state(workdir: Path, config) -> dict:
     if any(workdir.glob("stage*.csv")):
       raise errors.OutputExistsError(f"{workdir} holds sweep outputs but no {STATE}: use "
                                      "another --workdir")
-    return {"fingerprint": fingerprint(config), "done": False, "stages": [], "seconds": 0.0}
+    return {"config": _as_json(config), "done": False, "stages": [], "seconds": 0.0}
   state = json.loads(path.read_text())
   if state["done"]:
     raise errors.OutputExistsError(f"{path}: this sweep is finished and is not overwritten; "
                                    "use another --workdir")
-  if state["fingerprint"] != fingerprint(config):
-    raise errors.OutputExistsError(f"{path} is a sweep of another config: resume it with "
-                                   "its own config (config.json) or use another --workdir")
+  changes = config_changes(state["config"], config)
+  if changes:
+    more = f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
+    raise errors.OutputExistsError(f"{path} is a sweep of another config ({'; '.join(changes[:5])}"
+                                   f"{more}): resume it with its own config (config.json) or "
+                                   "use another --workdir")
   for stage in state["stages"]:  # JSON made the settings' tuples lists: back, as in the grid
     for row in stage["rows"]:
       row["setting"] = {k: _tuples(v) for k, v in row["setting"].items()}

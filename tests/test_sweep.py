@@ -210,9 +210,19 @@ def test_a_killed_sweep_resumes_at_its_stage_and_group(finished, tmp_path):
   assert len(state["stages"][0]["groups_done"]) == 4  # the first group was not trained again
   assert (tmp_path / "stage1.csv").exists() and not (tmp_path / "stage2.csv").exists()
   c.sweep.repeats = 3
-  with pytest.raises(errors.OutputExistsError, match="another config"):
+  with pytest.raises(errors.OutputExistsError, match=r"another config \(sweep.repeats: 2 -> 3\)"):
     sweep.run_sweep(c, tmp_path)
   c.sweep.repeats = 2
+  # an option added to the code since the sweep started, at its default, is no change; one
+  # the saved config lacks but this config sets away from the default is
+  path = tmp_path / sweep.STATE
+  state = json.loads(path.read_text())
+  del state["config"]["gan"]["attention_only"], state["config"]["model"]
+  path.write_text(json.dumps(state))
+  with pytest.raises(errors.OutputExistsError, match=r"\(model: \(none\) -> 'course_net_a'\)"):
+    sweep.run_sweep(c, tmp_path)
+  state["config"]["model"] = c.model
+  path.write_text(json.dumps(state))
   resumed = sweep.run_sweep(c, tmp_path)
   for got, want in zip(resumed, expected):
     assert [(r["setting"], r["status"], r["psnr_float"]) for r in got] == [
