@@ -42,11 +42,15 @@ from flax import nnx
 import torch_ref.models as tm
 from jaxrestore import config_defaults, losses, models, optim, porting, steps, tasks
 from benchmarks import flops
-from benchmarks.core import rows_for_case, section
+from benchmarks.core import Skipped, rows_for_case, section
 from jaxrestore.models import dncnn
 from recipes import load_config
 
 BASELINES = {"jax jit": ("torch eager", "torch compile")}
+# not run with quick=True: torch.compile's first compile (about 40 s of a quick run's 100 on a
+# cold cache, 2 cores) would be most of a run that checks the format, not the speed
+QUICK_SKIPS = {"torch compile": "not run with quick=True (its first compile would be most of "
+                                "the run)"}
 
 
 def torch_device() -> torch.device:
@@ -162,7 +166,10 @@ def denoisers_section(*, quick: bool, warmup: int, repeats: int,
                                                             precision=precision)
     case = f"{recipe.model} b{batch} {size}x{size}{PRECISION_TAGS[precision]}"
     for kind, fns, counted in (("train", train, train_flops), ("infer", infer, infer_flops)):
-      rows += rows_for_case("denoisers", f"{case} {kind}", batch, fns, BASELINES,
-                            warmup=warmup, repeats=repeats, optional=("torch compile",),
-                            flops=counted, precision=precision)
+      skips = QUICK_SKIPS if quick else {}
+      rows += rows_for_case("denoisers", f"{case} {kind}", batch,
+                            {impl: fn for impl, fn in fns.items() if impl not in skips},
+                            BASELINES, warmup=warmup, repeats=repeats,
+                            optional=("torch compile",), flops=counted, precision=precision)
+      rows += [Skipped("denoisers", f"{case} {kind}", impl, why) for impl, why in skips.items()]
   return rows

@@ -4,7 +4,8 @@
 
 Median of ``repeats`` timed calls after ``warmup``; the first call (JAX:
 tracing + compilation) is reported separately. ``--config.quick=True`` runs the
-smallest shapes with few repeats (what the test suite does). Sections:
+smallest shapes with few repeats and no ``torch.compile`` (what the test suite does).
+Sections:
 ``denoisers`` (DnCNN-17, ECE285 D/U/DUDnCNN, N2N U-Net: train step and inference,
 JAX jit vs torch eager and ``torch.compile``), ``attentive_gan`` (generator
 inference and the full GAN step), ``explicit`` (explicit-backward nets),
