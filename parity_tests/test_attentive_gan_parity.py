@@ -82,12 +82,15 @@ def test_official_key_layout(name, prefixes, shapes):
     assert tuple(sd[k].shape) == shape, k
 
 
-@pytest.mark.parametrize("residual", [False, True], ids=["official", "residual"])
-def test_generator_forward(residual):
-  net, model = _pair(GEN, residual=residual)
+@pytest.mark.parametrize("residual,clip_output", [(False, False), (True, False), (True, True)],
+                         ids=["official", "residual", "residual-clipped"])
+def test_generator_forward(residual, clip_output):
+  net, model = _pair(GEN, residual=residual, clip_output=clip_output)
   x = _images(2, 3, 16, 20)
   with torch.no_grad():
     yt = net(torch.from_numpy(x))
+  if clip_output:  # the clamp is hit at both bounds
+    assert (yt["output"] == 0).any() and (yt["output"] == 1).any()
   yj = model(jnp.asarray(nchw_to_nhwc(x)))
   assert len(yj["attention"]) == len(yt["attention"]) == 4
   for k, (a, b) in enumerate(zip(yj["attention"], yt["attention"])):

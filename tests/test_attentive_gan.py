@@ -63,6 +63,20 @@ def test_residual_generator_adds_its_input_to_the_output_only():
     np.testing.assert_array_equal(a, b)
 
 
+def test_clip_output_clamps_the_output_only():
+  x = np.random.RandomState(2).random_sample((1, 8, 12, 3))
+  x[:, :2], x[:, -2:] = 1.0, 0.0  # white and black rows: the residual takes some out of [0, 1]
+  x = jnp.asarray(x, jnp.float32)
+  free = models.create("attentive_gan_generator", rngs=nnx.Rngs(0), iterations=2,
+                       residual=True)(x)
+  clipped = models.create("attentive_gan_generator", rngs=nnx.Rngs(0), iterations=2,
+                          residual=True, clip_output=True)(x)
+  assert ((free["output"] < 0) | (free["output"] > 1)).any()
+  np.testing.assert_array_equal(clipped["output"], np.clip(free["output"], 0, 1))
+  for k in ("frame1", "frame2"):
+    np.testing.assert_array_equal(clipped[k], free[k])
+
+
 def test_discriminator_fc_size():
   assert discriminator_fc_size(224) == (32, 14, 14)
   model = models.create("attentive_gan_discriminator", rngs=nnx.Rngs(0))

@@ -28,7 +28,11 @@ from the authors' ``Generator`` ports strictly.
   (not the source's) adds the input to ``output``, so the net predicts the change
   (the side frames stay absolute), so a run starts at its input's PSNR; tried for
   the CPU recipe, where it did not beat its input either (configs/attentive_gan.py,
-  ``cpu_residual``). The parameters are the same. ``attention_maps(x)`` runs the
+  ``cpu_residual``). ``clip_output=True`` (not the source's either) clips ``output``
+  to [0, 1], the images' range, with torch.clamp's gradient: the authors' uint8 cast
+  (``x255``, toward zero, unclipped) turns a pixel at 1.004 black, and an unclipped
+  CPU run's output crosses 1 often enough to lose to its input by that alone
+  (``cpu_pretrained``). The parameters are the same. ``attention_maps(x)`` runs the
   attentive-recurrent network alone (what ``gan.attention_only`` trains).
 * ``Discriminator(input_size=224)``: conv1-6 (5x5, stride 1, ReLU; 3 -> 8 -> 16
   -> 64 -> 128 -> 128 -> 128), ``conv_mask`` (128 -> 1, no activation) giving the
@@ -63,7 +67,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from jaxrestore.models.layers import (ConvTranspose2d, avg_pool, conv2d, sequential,
+from jaxrestore.models.layers import (ConvTranspose2d, avg_pool, clamp, conv2d, sequential,
                                       torch_default_bias, torch_default_kernel)
 from jaxrestore.models.registry import register
 
@@ -93,12 +97,13 @@ class Generator(nnx.Module):
   size_multiple = 4
   output_key = "output"  # the restored image among the outputs
 
-  def __init__(self, iterations: int = 4, residual: bool = False, *, rngs: nnx.Rngs,
-               dtype=None):
+  def __init__(self, iterations: int = 4, residual: bool = False, clip_output: bool = False, *,
+               rngs: nnx.Rngs, dtype=None):
     if iterations < 1:
       raise ValueError(f"iterations must be >= 1, got {iterations}")
     self.iterations = iterations
     self.residual = residual
+    self.clip_output = clip_output
     self.dtype = dtype
     self.det_conv0 = _conv_relu(4, 32, 3, rngs, dtype=dtype)
     for k in range(1, 6):
@@ -181,8 +186,9 @@ class Generator(nnx.Module):
     frame2 = sequential(self.outframe2, y)
     y = sequential(self.conv10, sequential(self.deconv2, y) + res1)
     y = sequential(self.output, y)
+    y = y + x if self.residual else y
     out = {"attention": tuple(attention), "frame1": frame1, "frame2": frame2,
-           "output": y + x if self.residual else y}
+           "output": clamp(y, 0.0, 1.0) if self.clip_output else y}
     return jax.tree.map(lambda a: a.astype(out_dtype), out)
 
 

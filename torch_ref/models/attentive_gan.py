@@ -9,7 +9,8 @@ layer group an ``nn.Sequential``, so their state dicts load strictly.
   ``det_conv_mask``; mask starts at 0.5, ``h = c = 0``) then the contextual
   autoencoder on ``x || last mask``. Returns ``{"attention": [masks],
   "frame1", "frame2", "output"}`` (the official tuple by name). ``residual=True``
-  (not the official code's) adds the input to ``output``.
+  (not the official code's) adds the input to ``output``; ``clip_output=True`` (nor
+  this) clamps ``output`` to [0, 1].
 * ``Discriminator(input_size=224)``: conv1-6, ``conv_mask``, conv7 on
   ``features * mask``, conv8, ``fc``; returns ``{"mask", "logit", "prob"}``. The
   official forward calls ``conv7`` twice (on ``features * mask``, then again on its
@@ -40,12 +41,13 @@ def _deconv(cin, cout):
 class Generator(nn.Module):
   size_multiple = 4
 
-  def __init__(self, iterations=4, residual=False):
+  def __init__(self, iterations=4, residual=False, clip_output=False):
     super().__init__()
     if iterations < 1:
       raise ValueError(f"iterations must be >= 1, got {iterations}")
     self.iterations = iterations
     self.residual = residual
+    self.clip_output = clip_output
     self.det_conv0 = _conv_relu(4, 32, 3)
     for k in range(1, 6):
       setattr(self, f"det_conv{k}", nn.Sequential(nn.Conv2d(32, 32, 3, 1, 1), nn.ReLU(),
@@ -101,8 +103,9 @@ class Generator(nn.Module):
     y = self.conv9(self.deconv1(y) + res2)
     frame2 = self.outframe2(y)
     y = self.output(self.conv10(self.deconv2(y) + res1))
+    y = y + x if self.residual else y
     return {"attention": attention, "frame1": frame1, "frame2": frame2,
-            "output": y + x if self.residual else y}
+            "output": torch.clamp(y, 0, 1) if self.clip_output else y}
 
 
 def discriminator_fc_size(input_size):
