@@ -51,6 +51,14 @@ def constant_attention_loss(target, n: int, theta: float = 0.8):
   return p * (1.0 - p) * sum(theta ** t for t in range(n))
 
 
+def attention_losses(attention, rain, clean, theta: float = 0.8) -> dict:
+  """``loss_att`` (L_ATT of the maps against the drops' mask) and ``loss_att_constant``
+  (the same for the best maps that are the same everywhere)."""
+  target = attention_target(rain, clean)
+  return {"loss_att": attention_loss(attention, target, theta),
+          "loss_att_constant": constant_attention_loss(target, len(attention), theta)}
+
+
 def area_downsample(x, k: int):
   if k == 1:
     return x
@@ -87,10 +95,8 @@ def generator_loss(out: dict, d_fake: dict, rain, clean, vgg, *, gan_weight: flo
     l_gan = jnp.mean(jax.nn.softplus(-logit))  # -log D(O)
   else:
     raise errors.ConfigError(f"gan_loss must be 'paper' or 'non_saturating', got {gan_loss!r}")
-  target = attention_target(rain, clean)
   parts = {"loss_gan": l_gan,
-           "loss_att": attention_loss(out["attention"], target, theta),
-           "loss_att_constant": constant_attention_loss(target, len(out["attention"]), theta),
+           **attention_losses(out["attention"], rain, clean, theta),
            "loss_ms": multiscale_loss((out["frame1"], out["frame2"], out["output"]), clean),
            "loss_perceptual": perceptual_loss(vgg, out["output"], clean,
                                               vgg_input=vgg_input)}

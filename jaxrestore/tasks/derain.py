@@ -65,11 +65,9 @@ def attention_loss_fn(gan_cfg):
 
   def g_loss_fn(g, batch, rng):
     del rng
-    maps = g.attention_maps(batch["input"])
-    target = losses.derain.attention_target(batch["input"], batch["clean"])
-    loss = losses.derain.attention_loss(maps, target, gan_cfg.theta)
-    return loss, {"loss_att": loss, "loss_att_constant": losses.derain.constant_attention_loss(
-        target, len(maps), gan_cfg.theta)}
+    parts = losses.derain.attention_losses(g.attention_maps(batch["input"]), batch["input"],
+                                           batch["clean"], gan_cfg.theta)
+    return parts["loss_att"], parts
 
   return g_loss_fn
 
