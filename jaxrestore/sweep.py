@@ -69,7 +69,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
-from flax import nnx
+from flax import nnx, traverse_util
 from tqdm import tqdm
 
 from jaxrestore import config_defaults, errors, explicit, files, losses
@@ -539,13 +539,6 @@ def plot(path, stages: list[list[dict]], noisy_psnr: float) -> None:
 # --- the sweep ------------------------------------------------------------------------------
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
-  out = {}
-  for k, v in tree.items():
-    out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
-  return out
-
-
 def _as_json(config: ml_collections.ConfigDict) -> dict:
   return json.loads(config.to_json_best_effort())
 
@@ -555,8 +548,8 @@ def config_changes(saved: dict, config: ml_collections.ConfigDict) -> list[str]:
   config and ``config``; a key only ``config`` has at ``base_config()``'s default is
   none (the option did not exist when the sweep started, and its default keeps the
   behaviour the sweep had)."""
-  before, now = _flat(saved), _flat(_as_json(config))
-  defaults = _flat(_as_json(config_defaults.base_config()))
+  before, now, defaults = (traverse_util.flatten_dict(tree, sep=".") for tree in
+                           (saved, _as_json(config), _as_json(config_defaults.base_config())))
   missing = object()
   changes = []
   for key in sorted(before.keys() | now.keys()):
