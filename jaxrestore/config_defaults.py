@@ -156,7 +156,8 @@ def base_sweep_config() -> ml_collections.ConfigDict:
       # at most n lanes, one after another, each recorded in sweep_state.json when done (the
       # same results; a killed sweep loses at most one chunk's work)
       "max_lanes": 0,
-      "repeats": 1,  # seeds seed, seed + 1, ... per setting (init and data order): mean ± std
+      # seeds seed, seed + 1, ... per setting (init and data order): mean ± std (ddof 0)
+      "repeats": 1,
       # ((training pairs (0: all), epochs, keep (0: all)), ...): each stage trains the
       # previous stage's best `keep` settings from scratch
       "stages": ((0, 1, 0),),
