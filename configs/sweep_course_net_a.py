@@ -21,7 +21,7 @@ Measured (2026-12-06, quiet 2-core machine, one seed of the ten:
 noisy input 20.57 dB. The order is the source's but for two rows: its dilated row
 came below the strided one, and its (3,1,1,1) failed (11.99 ± 2.09), where this seed
 trained slowly (11.46 dB after 1000 steps) but reached the best score. The ten
-repeats would take 6-9 h here (docs/performance.md, Sweeps).
+repeats take about 6.6 h here, one lane at a time (docs/performance.md, Sweeps).
 """
 from pathlib import Path
 
