@@ -15,13 +15,15 @@ What differs: the data as configs/sweep_course_net_b.py (random 32x32 crops of
 images at sigma 25); lr 1e-4 is applied to the course framework's summed MSE, i.e.
 lr 3.072 on our mean (see get_config); the explicit engine trains it, the framework
 project's own. ``:quick`` trains 3 repeats for 1 epoch on 2000 pairs.
-Measured (2026-12-06, quiet 2-core machine, one seed of the ten:
---config.sweep.repeats=1, 35 min): (3,1,1,1) 29.24 dB, (2,1,1,1) 29.11, (2,1,0,1)
-28.77, (2,1,0,2) 27.44, (2,2,0,1) 26.83, (2,2,0,2) and (2,2,1,1) incompatible shapes;
-noisy input 20.57 dB. The order is the source's but for two rows: its dilated row
-came below the strided one, and its (3,1,1,1) failed (11.99 ± 2.09), where this seed
-trained slowly (11.46 dB after 1000 steps) but reached the best score. The ten
-repeats take about 6.6 h here, one lane at a time (docs/performance.md, Sweeps).
+Measured (2026-12-05/07, quiet 2-core machine, the ten repeats; float PSNR, mean ± std over
+the seeds, numpy's ddof 0; uint8 0.001-0.006 dB below; noisy input 20.57 dB): (2,1,0,1)
+28.69 ± 0.10; (2,2,0,1) 26.80 ± 0.89 (nine seeds at 26.83-27.35, one at 24.16); (2,1,0,2)
+27.37 ± 0.08; (2,2,0,2) incompatible shapes; (2,1,1,1) 28.99 ± 0.09; (2,2,1,1) incompatible
+shapes; (3,1,1,1) 29.32 ± 0.13 (29.03-29.51). Every row is 2.9-4.7 dB above the source's
+(the data differ, above). The order is the source's but for two rows: its dilated row came
+below the strided one (here above), and its (3,1,1,1) failed (11.99 ± 2.09), where here
+all ten seeds trained and the row is the best. The ten repeats took 7.3 h here, one lane
+at a time (docs/performance.md, Sweeps).
 """
 from pathlib import Path
 
